@@ -1,0 +1,244 @@
+"""Command line: parse arguments, call one library function per command, print.
+
+Exit status: 0 every unit ok; 3 finished with units failed (listed); 2 bad config or
+usage; 1 fatal.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .config import ConfigError, load
+from .scan import FatalScanError, ScanResult, run_scan
+from .store import Store, StoreError
+
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_FAILURES = 0, 1, 2, 3
+
+app = typer.Typer(
+    help="Read-only pre-migration inventory and assessment of mail servers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+lab_app = typer.Typer(help="A local lab: Dovecot on loopback, seeded with a test organisation.")
+app.add_typer(lab_app, name="lab")
+
+out = Console()
+err = Console(stderr=True)
+
+FormatsOpt = Annotated[
+    str, typer.Option("--format", help="Comma-separated: xlsx, html, json.")
+]
+
+
+def _formats(value: str) -> list[str]:
+    from .report import FORMATS
+
+    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise typer.BadParameter(f"found {value!r}; expected some of {', '.join(FORMATS)}")
+    return chosen
+
+
+def _fail(code: int, message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+@app.command("check-config")
+def check_config(config: Annotated[Path, typer.Argument(help="The YAML config file.")]) -> None:
+    """Validate a config without connecting to anything."""
+    try:
+        loaded = load(config)
+    except ConfigError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    for src in loaded.config.sources:
+        n = len(loaded.accounts[src.name])
+        out.print(f"{src.name}: {src.type} {src.host}:{src.effective_port} ({src.security}), "
+                  f"{n} accounts", highlight=False, markup=False)
+    out.print(f"{config}: OK", highlight=False, markup=False)
+
+
+@app.command()
+def scan(
+    config: Annotated[Path, typer.Argument(help="The YAML config file.")],
+    resume: Annotated[bool, typer.Option(help="Scan only units not yet ok in the store.")] = False,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Scan only this source (repeatable).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output directory (default: output_dir).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the summary.")] = False,
+    formats: FormatsOpt = "xlsx,html,json",
+) -> None:
+    """Scan the sources of CONFIG into OUT/scan.sqlite and write the reports."""
+    chosen = _formats(formats)
+    try:
+        loaded = load(config)
+    except ConfigError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    target = out_dir or loaded.config.output_dir
+    store_path = target / "scan.sqlite"
+    if not resume and store_path.exists():
+        kept = _set_aside(store_path)
+        if not quiet:
+            err.print(f"previous store kept as {kept}", highlight=False)
+    try:
+        with Store(store_path) as store:
+            result = run_scan(
+                loaded, store, resume=resume, only=only or (), show_progress=not quiet,
+                interactive=sys.stdin.isatty(), console=err,
+            )
+            paths = _render(store, target, chosen, None)
+    except FatalScanError as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    except StoreError as exc:
+        raise _fail(EXIT_FATAL, str(exc)) from None
+    _print_summary(result, store_path, paths)
+    raise typer.Exit(EXIT_OK if result.all_ok else EXIT_FAILURES)
+
+
+def _set_aside(path: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = path.with_name(f"scan-{stamp}.sqlite")
+    path.rename(kept)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.rename(kept.with_name(kept.name + suffix))
+    return kept
+
+
+def _render(store: Store, target: Path, formats: list[str], language: str | None) -> list[Path]:
+    from .report import render
+
+    inventory = store.inventory()
+    lang = language or (inventory.info.language if inventory.info else "en")
+    return render(inventory, target, formats, lang)
+
+
+def _print_summary(result: ScanResult, store_path: Path, paths: list[Path]) -> None:
+    c = result.counts
+    for kind in ("account", "folder"):
+        total = sum(v for k, v in c.items() if k.startswith(kind + ":"))
+        if total:
+            ok = c.get(f"{kind}:ok", 0)
+            out.print(f"{kind}s: {ok}/{total} ok ({100 * ok / total:.1f} %)", highlight=False)
+    for unit in result.failures[:20]:
+        key = unit.key.replace("\x00", " / ")
+        out.print(f"  {unit.status.value} {unit.kind.value} {key}: {unit.reason.value}: "
+                  f"{unit.message}", highlight=False, markup=False)
+    if len(result.failures) > 20:
+        out.print(f"  ... and {len(result.failures) - 20} more (see the report's Errors)")
+    out.print(f"store: {store_path}", highlight=False)
+    for path in paths:
+        out.print(f"report: {path}", highlight=False)
+
+
+@app.command()
+def report(
+    store: Annotated[Path, typer.Argument(help="A scan.sqlite written by 'mailsurvey scan'.")],
+    formats: FormatsOpt = "xlsx,html,json",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output directory (default: beside the store).")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="en, nl or pl (default: the scan's language).")
+    ] = None,
+) -> None:
+    """Render the reports again from a stored scan, without scanning."""
+    chosen = _formats(formats)
+    if language is not None and language not in ("en", "nl", "pl"):
+        raise typer.BadParameter(f"found {language!r}; expected en, nl or pl", param_hint="--language")
+    try:
+        with Store.open_existing(store) as s:
+            paths = _render(s, out_dir or store.parent, chosen, language)
+    except StoreError as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    for path in paths:
+        out.print(f"report: {path}", highlight=False)
+
+
+LabDir = Annotated[Path | None, typer.Option("--dir", help="Lab directory.")]
+
+
+def _lab_dir(value: Path | None) -> Path:
+    from .lab import default_lab_dir
+
+    return value or default_lab_dir()
+
+
+@lab_app.command("up")
+def lab_up(lab_dir: LabDir = None) -> None:
+    """Start the lab's Dovecot on loopback (installs it when missing and root)."""
+    from .lab import LabError, up
+
+    try:
+        info = up(_lab_dir(lab_dir))
+    except LabError as exc:
+        raise _fail(EXIT_FATAL, str(exc)) from None
+    out.print(f"Dovecot on {info.host}: IMAPS {info.imaps_port}, STARTTLS {info.imap_port}; "
+              f"CA {info.ca_file}", highlight=False)
+
+
+@lab_app.command("down")
+def lab_down(lab_dir: LabDir = None) -> None:
+    """Stop the Dovecot this lab started (by its pid file); the data stays."""
+    from .lab import down
+
+    down(_lab_dir(lab_dir))
+    out.print("lab stopped")
+
+
+@lab_app.command("seed")
+def lab_seed(
+    lab_dir: LabDir = None,
+    profile: Annotated[str, typer.Option(help="standard | large | huge_folder")] = "standard",
+) -> None:
+    """Fill the lab with a deterministic organisation and write its ground truth."""
+    from .lab import LabError, seed
+
+    try:
+        truth = seed(_lab_dir(lab_dir), profile=profile)
+    except LabError as exc:
+        raise _fail(EXIT_FATAL, str(exc)) from None
+    out.print(f"seeded; ground truth: {truth}", highlight=False)
+
+
+@lab_app.command("status")
+def lab_status(lab_dir: LabDir = None) -> None:
+    """Say whether the lab runs, and where."""
+    from .lab import status
+
+    for key, value in status(_lab_dir(lab_dir)).items():
+        out.print(f"{key}: {value}", highlight=False, markup=False)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the reports go.")] = Path(
+        "reports/demo"
+    ),
+) -> None:
+    """Start the lab, seed it, scan it with sample_configs/lab.yaml and write the reports."""
+    from .demo import run_demo
+
+    code = run_demo(out_dir, out, err)
+    raise typer.Exit(code)
+
+
+@app.command()
+def version() -> None:
+    """Print the mailsurvey version."""
+    out.print(__version__)

@@ -1,0 +1,223 @@
+"""Every IMAP command mailsurvey sends, in one place.
+
+Only commands that change nothing exist here: CAPABILITY, ID, NAMESPACE, LIST, STATUS,
+EXAMINE (never SELECT), SEARCH/SORT with RETURN options, FETCH of RFC822.SIZE and
+INTERNALDATE (never a body), GETQUOTAROOT, GETACL, MYRIGHTS, LOGOUT. The extensions
+imapclient has no method for (LIST-STATUS, ESEARCH, ESORT, MYRIGHTS) go through its raw
+command path.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import ssl
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import LoginError
+from imapclient.response_parser import parse_response
+
+from ..model import SIZE_BUCKETS
+from ..secrets import Secret
+from . import imap_parse as p
+
+# imapclient logs whole commands at DEBUG; a credential must never reach a log.
+logging.getLogger("imapclient").setLevel(logging.WARNING)
+
+
+class AuthRejected(Exception):
+    """The server refused the credential (a NO to LOGIN/AUTHENTICATE)."""
+
+
+class TlsUnavailable(Exception):
+    """STARTTLS was asked for and the server does not offer it."""
+
+
+def ssl_context(ca_file: str | None, verify: bool) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class ImapSession:
+    def __init__(self, client: IMAPClient, greeting: str | None) -> None:
+        self._c = client
+        self.greeting = greeting
+        client.normalise_times = False  # keep INTERNALDATE's own zone; we convert to UTC
+
+    @classmethod
+    def connect(
+        cls,
+        host: str,
+        port: int,
+        security: str,
+        context: ssl.SSLContext,
+        connect_timeout: float,
+        read_timeout: float,
+    ) -> ImapSession:
+        client = IMAPClient(
+            host,
+            port=port,
+            ssl=security == "tls",
+            ssl_context=context if security == "tls" else None,
+            timeout=SocketTimeout(connect=connect_timeout, read=read_timeout),
+        )
+        session = cls(client, p.text(client.welcome))
+        if security == "starttls":
+            if not client.has_capability("STARTTLS"):
+                client.shutdown()
+                raise TlsUnavailable("the server does not offer STARTTLS")
+            client.starttls(context)
+        return session
+
+    # -- login: exactly one attempt, a NO is reported as AuthRejected ---------------------
+
+    def login(self, username: str, secret: Secret) -> None:
+        self._auth(lambda: self._c.login(username, secret.reveal()))
+
+    def login_plain(self, authcid: str, authzid: str | None, secret: Secret) -> None:
+        self._auth(lambda: self._c.plain_login(authcid, secret.reveal(), authzid))
+
+    def login_xoauth2(self, username: str, token: Secret) -> None:
+        self._auth(lambda: self._c.oauth2_login(username, token.reveal()))
+
+    @staticmethod
+    def _auth(call: Any) -> None:
+        try:
+            call()
+        except LoginError as exc:
+            if isinstance(exc.__context__, imaplib.IMAP4.abort):
+                raise exc.__context__ from None  # the connection broke: not a refusal
+            raise AuthRejected(str(exc)) from None
+
+    # -- account level --------------------------------------------------------------------
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(p.text(c) or "" for c in self._c.capabilities())
+
+    def has(self, capability: str) -> bool:
+        return bool(self._c.has_capability(capability))
+
+    def server_id(self) -> dict[Any, Any] | None:
+        if not self.has("ID"):
+            return None
+        answer = self._c.id_()
+        return dict(answer) if answer else None
+
+    def namespaces(self) -> Any:
+        return self._c.namespace() if self.has("NAMESPACE") else None
+
+    def quota(self) -> p.Quota | None:
+        if not self.has("QUOTA"):
+            return None
+        roots, quotas = self._c.get_quota_root("INBOX")
+        return p.parse_quota(roots, quotas)
+
+    def list_folders(self, status_items: tuple[str, ...]) -> tuple[
+        list[p.ListEntry], dict[str, dict[str, int]]
+    ]:
+        """LIST with special-use flags and, when the server has LIST-STATUS, the STATUS of
+        every folder in the same answer. Returns the entries and the statuses by name."""
+        options = []
+        if self.has("SPECIAL-USE"):
+            options.append("SPECIAL-USE")
+        if status_items and self.has("LIST-STATUS"):
+            options.append(f"STATUS ({' '.join(status_items)})")
+        if not options:
+            entries = [p.parse_list_entry(f, d, n) for f, d, n in self._c.list_folders()]
+            return entries, {}
+        imap = self._c._imap
+        typ, data = imap._simple_command("LIST", '""', '"*"', "RETURN", f"({' '.join(options)})")
+        self._c._checkok("list", typ, data)
+        _, list_data = imap._untagged_response(typ, data, "LIST")
+        status_data = imap.untagged_responses.pop("STATUS", [])
+        entries = [
+            p.parse_list_entry(f, d, n) for f, d, n in self._c._proc_folder_list(list_data)
+        ]
+        return entries, p.parse_status_data(status_data)
+
+    def status(self, path: str, items: tuple[str, ...]) -> dict[str, int]:
+        answer = self._c.folder_status(path, items)
+        return {(p.text(k) or "").upper(): int(v) for k, v in answer.items()}
+
+    def getacl(self, path: str) -> list[tuple[str, str]]:
+        return p.parse_acl(self._c.getacl(path))
+
+    def myrights(self, path: str) -> str:
+        data = self._c._raw_command_untagged(
+            b"MYRIGHTS", [self._c._normalise_folder(path)], uid=False
+        )
+        parsed = parse_response([d for d in data if d])
+        return p.text(parsed[-1]) or "" if parsed else ""
+
+    # -- folder level ---------------------------------------------------------------------
+
+    def examine(self, path: str) -> dict[str, int]:
+        """EXAMINE: opens the folder read-only; \\Seen and \\Recent are left alone."""
+        answer = self._c.select_folder(path, readonly=True)
+        return {
+            (p.text(k) or "").upper(): v for k, v in answer.items() if isinstance(v, int)
+        }
+
+    def count_at_least(self) -> list[int]:
+        """Messages of at least each histogram bound, one ESEARCH COUNT per bound."""
+        counts = []
+        for bound in SIZE_BUCKETS:
+            data = self._c._raw_command_untagged(
+                b"SEARCH",
+                [b"RETURN", b"(COUNT)", b"LARGER", str(bound - 1).encode()],
+                response_name="ESEARCH",
+                uid=True,
+            )
+            counts.append(int(p.parse_esearch(data).get("COUNT", 0)))
+        return counts
+
+    def sort_extreme(self, key: bytes, which: bytes) -> int | None:
+        """UID of the first (MIN) or last (MAX) message in a sort order (ESORT)."""
+        data = self._c._raw_command_untagged(
+            b"SORT",
+            [b"RETURN", b"(" + which + b")", b"(" + key + b")", b"UTF-8", b"ALL"],
+            response_name="ESEARCH",
+            uid=True,
+        )
+        value = p.parse_esearch(data).get(which.decode())
+        return int(value) if isinstance(value, int) else None
+
+    def fetch_uids(self, uids: list[int]) -> dict[int, tuple[int, datetime | None]]:
+        answer = self._c.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
+        return {
+            uid: (int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")) for uid, v in answer.items()
+        }
+
+    def fetch_all(self, exists: int, batch: int) -> Iterator[tuple[int, datetime | None]]:
+        """Size and INTERNALDATE of messages 1..exists, ``batch`` at a time by sequence
+        number, so memory holds one batch, never the folder."""
+        self._c.use_uid = False
+        try:
+            for start in range(1, exists + 1, batch):
+                end = min(start + batch - 1, exists)
+                answer = self._c.fetch(f"{start}:{end}", ["RFC822.SIZE", "INTERNALDATE"])
+                for v in answer.values():
+                    yield int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")
+                del answer
+        finally:
+            self._c.use_uid = True
+
+    def logout(self) -> None:
+        try:
+            self._c.logout()
+        except (imaplib.IMAP4.error, OSError):
+            self.close()
+
+    def close(self) -> None:
+        try:
+            self._c.shutdown()
+        except OSError:
+            pass

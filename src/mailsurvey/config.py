@@ -1,0 +1,368 @@
+"""The YAML config: pydantic models, and loading with one clear message per problem.
+
+Every problem names the file, the key path, what was found and what was expected, and is
+reported before any connection is made. Secrets are never values in the file: ``*_env``,
+``*_file`` and ``*_keyring`` keys say where they live.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .secrets import SecretRef
+
+LANGUAGES = ("en", "nl", "pl")
+_SECRET_WORDS = ("password", "token", "secret")
+_SECRET_SUFFIXES = ("_env", "_file", "_keyring")
+
+
+class ConfigError(Exception):
+    """The config cannot be used. ``problems`` holds one line per problem."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _reject_literal_secrets(data: Any) -> Any:
+    """A secret value in the file is refused, with how to pass it instead."""
+    if isinstance(data, dict):
+        for key in data:
+            k = str(key)
+            if any(w in k.lower() for w in _SECRET_WORDS) and not k.endswith(_SECRET_SUFFIXES):
+                raise ValueError(
+                    f"'{k}' holds a secret in the file; refused. Use {k}_env (an environment "
+                    f"variable), {k}_file (a file only you can read) or {k}_keyring "
+                    "(service[:user] in the system keyring), or leave them all out to be asked"
+                )
+    return data
+
+
+class SecretFields(_Strict):
+    """password_env / password_file / password_keyring."""
+
+    password_env: str | None = None
+    password_file: Path | None = None
+    password_keyring: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal(cls, data: Any) -> Any:
+        return _reject_literal_secrets(data)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretFields:
+        given = [
+            k for k in ("password_env", "password_file", "password_keyring") if getattr(self, k)
+        ]
+        if len(given) > 1:
+            raise ValueError(f"give one of {', '.join(given)}, not several")
+        return self
+
+    def secret_ref(self, what: str, user: str | None = None) -> SecretRef:
+        return SecretRef(
+            what=what,
+            env=self.password_env,
+            file=self.password_file,
+            keyring=self.password_keyring,
+            keyring_default_user=user,
+        )
+
+
+class ImapAuth(SecretFields):
+    method: Literal["master", "per_user", "xoauth2"]
+    user: str | None = Field(None, description="master user (method master)")
+    separator: str | None = Field(
+        "*", description="Dovecot master separator; null: SASL PLAIN with authzid"
+    )
+    token_env: str | None = None
+    token_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _fits_method(self) -> ImapAuth:
+        if self.method == "master" and not self.user:
+            raise ValueError("method master needs 'user' (the master/admin login)")
+        if self.method != "master" and self.user:
+            raise ValueError(f"'user' is for method master; with {self.method} leave it out")
+        if self.method == "xoauth2" and (self.password_env or self.password_file):
+            raise ValueError("method xoauth2 takes token_env/token_file, not a password")
+        if self.token_env and self.token_file:
+            raise ValueError("give token_env or token_file, not both")
+        return self
+
+
+class Account(_Strict):
+    address: str
+    kind: Literal["user", "shared"] = "user"
+    password_env: str | None = None
+    password_file: Path | None = None
+    token_env: str | None = None
+    token_file: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal(cls, data: Any) -> Any:
+        return _reject_literal_secrets(data)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        v = v.strip()
+        if not v or any(c.isspace() for c in v):
+            raise ValueError("an account address without spaces, e.g. jan@acme.nl")
+        return v
+
+
+class ImapSource(_Strict):
+    name: str
+    type: Literal["imap"]
+    host: str
+    port: int | None = Field(None, ge=1, le=65535)
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    ca_file: Path | None = None
+    allow_insecure: bool = False
+    connect_timeout: float = Field(15.0, gt=0)
+    read_timeout: float = Field(120.0, gt=0)
+    auth: ImapAuth
+    accounts: Path | list[Account]
+    concurrency: int = Field(4, ge=1, le=64)
+    fetch_batch: int = Field(5000, ge=100, le=100_000)
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _plain_addresses(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"address": a} if isinstance(a, str) else a for a in v]
+        if isinstance(v, str | Path):
+            return Path(v)
+        raise ValueError("a CSV file name or a list of addresses")
+
+    @model_validator(mode="after")
+    def _security(self) -> ImapSource:
+        if self.security == "plain" and not self.allow_insecure:
+            raise ValueError(
+                "security: plain sends credentials unencrypted; set allow_insecure: true "
+                "to accept that (the report will say so), or use tls/starttls"
+            )
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+Source = Annotated[ImapSource, Field(discriminator="type")]
+
+
+class Config(_Strict):
+    project: str
+    client: str
+    language: Literal["en", "nl", "pl"] = "en"
+    output_dir: Path = Path("./reports")
+    sources: list[Source] = Field(min_length=1)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, v: list[ImapSource]) -> list[ImapSource]:
+        seen: set[str] = set()
+        for s in v:
+            if s.name in seen:
+                raise ValueError(f"two sources are named {s.name!r}; names must be unique")
+            seen.add(s.name)
+        return v
+
+    def source(self, name: str) -> ImapSource:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def summary(self) -> dict[str, object]:
+        """The config as the report's About shows it: references to secrets, never values."""
+        return self.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    path: Path
+    config: Config
+    accounts: dict[str, list[Account]]  # source name -> accounts, CSVs already read
+
+
+def load(path: Path) -> LoadedConfig:
+    """Read, validate and resolve relative paths. Raises ConfigError with every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read the file ({exc.strerror})"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, [f"{where}not valid YAML ({problem})"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(path, ["expected a mapping of keys (project, client, sources, ...)"])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(path, list(_describe(exc))) from None
+    config = _resolve_paths(config, path.parent)
+    problems: list[str] = []
+    accounts: dict[str, list[Account]] = {}
+    for i, src in enumerate(config.sources):
+        accounts[src.name] = _accounts(src, i, problems)
+        if src.ca_file and not src.ca_file.is_file():
+            problems.append(f"sources[{i}].ca_file: {src.ca_file} does not exist")
+    if problems:
+        raise ConfigError(path, problems)
+    return LoadedConfig(path=path, config=config, accounts=accounts)
+
+
+def _describe(exc: ValidationError) -> Iterator[str]:
+    for err in exc.errors(include_url=False):
+        branch = any(isinstance(p, str) and ("[" in p or "-" in p) for p in err["loc"])
+        if branch and err["type"] in _BRANCH_MISMATCH:
+            continue  # a union member the value was clearly not meant as (a list is no path)
+        loc = _loc(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+        found = err.get("input")
+        key = str(err["loc"][-1]) if err["loc"] else ""
+        if err["type"] == "union_tag_invalid":
+            tag = err.get("ctx", {}).get("tag")
+            yield f"{loc}.type: found {tag!r}; expected one of: imap"
+        elif err["type"] == "extra_forbidden":
+            yield f"{loc}: unknown key (check the spelling; see sample_configs/)"
+        elif err["type"] == "missing":
+            yield f"{loc}: missing; this key is required"
+        elif any(w in key.lower() for w in _SECRET_WORDS) or isinstance(found, dict):
+            yield f"{loc}: {msg}"
+        else:
+            yield f"{loc}: found {found!r}; expected {msg[0].lower() + msg[1:]}"
+
+
+_BRANCH_MISMATCH = {"path_type", "is_instance_of", "list_type", "string_type"}
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "imap" or "[" in part or "-" in part:
+            continue  # discriminator tags and union members pydantic puts into the path
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def fix(p: Path | None) -> Path | None:
+        if p is None:
+            return None
+        p = p.expanduser()
+        return p if p.is_absolute() else (base / p)
+
+    sources = []
+    for s in config.sources:
+        auth = s.auth.model_copy(
+            update={
+                "password_file": fix(s.auth.password_file),
+                "token_file": fix(s.auth.token_file),
+            }
+        )
+        accounts = s.accounts
+        if isinstance(accounts, Path):
+            accounts = accounts.expanduser()
+            accounts = accounts if accounts.is_absolute() else base / accounts
+        sources.append(
+            s.model_copy(update={"ca_file": fix(s.ca_file), "auth": auth, "accounts": accounts})
+        )
+    return config.model_copy(update={"output_dir": fix(config.output_dir), "sources": sources})
+
+
+def _accounts(src: ImapSource, index: int, problems: list[str]) -> list[Account]:
+    key = f"sources[{index}].accounts"
+    if isinstance(src.accounts, Path):
+        try:
+            items = list(_read_accounts_csv(src.accounts))
+        except (OSError, ValueError) as exc:
+            problems.append(f"{key}: {src.accounts}: {exc}")
+            return []
+    else:
+        items = list(src.accounts)
+    base = src.accounts.parent if isinstance(src.accounts, Path) else None
+    out: list[Account] = []
+    seen: set[str] = set()
+    for a in items:
+        low = a.address.lower()
+        if low in seen:
+            problems.append(f"{key}: {a.address} is listed twice")
+            continue
+        seen.add(low)
+        if base is not None and a.password_file and not a.password_file.is_absolute():
+            a = a.model_copy(update={"password_file": base / a.password_file})
+        if base is not None and a.token_file and not a.token_file.is_absolute():
+            a = a.model_copy(update={"token_file": base / a.token_file})
+        if src.auth.method == "per_user" and not (a.password_env or a.password_file):
+            problems.append(
+                f"{key}: {a.address}: auth method per_user needs password_env or password_file "
+                "for every account"
+            )
+        out.append(a)
+    if not out and not problems:
+        problems.append(f"{key}: no accounts listed")
+    return out
+
+
+_CSV_COLUMNS = {"address", "kind", "password_env", "password_file", "token_env", "token_file"}
+
+
+def _read_accounts_csv(path: Path) -> Iterator[Account]:
+    """address[,password_env|password_file|...] per line; a header row names the columns."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
+    if not rows:
+        return
+    header = [c.strip().lower() for c in rows[0]]
+    if header[0] == "address":
+        unknown = set(header) - _CSV_COLUMNS
+        if unknown:
+            raise ValueError(
+                f"unknown column(s) {', '.join(sorted(unknown))}; expected "
+                f"{', '.join(sorted(_CSV_COLUMNS))}"
+            )
+        body = rows[1:]
+    else:
+        header, body = ["address", "password_env"], rows
+    for lineno, row in enumerate(body, start=2 if body is not rows else 1):
+        values = {h: c.strip() for h, c in zip(header, row, strict=False) if c.strip()}
+        if len(row) > len(header):
+            raise ValueError(f"line {lineno}: {len(row)} columns, the header has {len(header)}")
+        if any(k.startswith("password") and not k.endswith(_SECRET_SUFFIXES) for k in values):
+            raise ValueError(f"line {lineno}: a password column is refused; use password_env")
+        try:
+            yield Account.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            raise ValueError(f"line {lineno}: {_loc(first['loc'])}: {first['msg']}") from None

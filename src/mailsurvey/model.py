@@ -1,0 +1,163 @@
+"""The records collectors yield and the store keeps.
+
+Every figure that may be unknown is ``None`` (never 0): a report shows it as unknown.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Upper bounds (exclusive) of the size histogram buckets, in bytes. The last bucket is
+# ">= 150 MB". The bounds are the limits migration targets publish (35 MB EXO IMAP,
+# 150 MB EXO hybrid move, 25 MB Google).
+MB = 1024 * 1024
+SIZE_BUCKETS: tuple[int, ...] = (100 * 1024, 1 * MB, 10 * MB, 25 * MB, 35 * MB, 150 * MB)
+SIZE_BUCKET_LABELS: tuple[str, ...] = (
+    "<100 KB",
+    "<1 MB",
+    "<10 MB",
+    "<25 MB",
+    "<35 MB",
+    "<150 MB",
+    ">=150 MB",
+)
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Reason(enum.StrEnum):
+    """Why a unit did not end ok. One place (``scan.classify``) maps exceptions to these."""
+
+    NONE = "none"
+    AUTH = "auth"  # credential rejected
+    CREDENTIAL_MISSING = "credential_missing"
+    TLS = "tls"  # certificate or handshake refused
+    CONNECT = "connect"  # refused, unreachable, DNS
+    TIMEOUT = "timeout"
+    DISCONNECTED = "disconnected"  # BYE, connection reset mid-session
+    PROTOCOL = "protocol"  # NO/BAD answers, unparsable responses
+    VANISHED = "vanished"  # folder or mailbox disappeared during the scan
+    PERMISSION = "permission"
+    UNSUPPORTED = "unsupported"
+    INTERRUPTED = "interrupted"  # the scan was stopped before the unit ended
+    INTERNAL = "internal"  # a bug in mailsurvey: the message says what
+
+
+class UnitKind(enum.StrEnum):
+    ACCOUNT = "account"
+    FOLDER = "folder"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The outcome of one unit of work (an account, a folder)."""
+
+    source: str
+    kind: UnitKind
+    key: str  # account address; for a folder: "address\x00folder path"
+    status: Status
+    reason: Reason = Reason.NONE
+    message: str = ""
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    """What a source server says about itself."""
+
+    source: str
+    host: str
+    port: int
+    software: str | None  # from ID "name", else guessed from the greeting
+    version: str | None
+    greeting: str | None
+    capabilities: tuple[str, ...] = ()
+    security: str = "tls"  # tls | starttls | plain
+    tls_verified: bool = True
+
+
+@dataclass(frozen=True)
+class Namespace:
+    kind: str  # personal | other_users | shared
+    prefix: str
+    delimiter: str | None
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    source: str
+    address: str
+    display_name: str | None = None
+    kind: str = "user"  # user | shared | unknown
+    quota_root: str | None = None
+    quota_used_bytes: int | None = None
+    quota_limit_bytes: int | None = None
+    quota_used_messages: int | None = None
+    quota_limit_messages: int | None = None
+    namespaces: tuple[Namespace, ...] = ()
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True)
+class Folder:
+    source: str
+    mailbox: str  # address of the owning mailbox
+    path: str  # decoded (Unicode) full name, hierarchy delimiter as the server has it
+    delimiter: str | None = None
+    depth: int = 0  # 0 for a top-level folder
+    flags: tuple[str, ...] = ()
+    special_use: str | None = None  # \Sent, \Trash, ... ; "\Inbox" for INBOX
+    noselect: bool = False
+    messages: int | None = None
+    bytes: int | None = None
+    largest: int | None = None
+    oldest: datetime | None = None
+    newest: datetime | None = None
+    histogram: tuple[int, ...] | None = None  # len(SIZE_BUCKETS) + 1 counts
+    uidvalidity: int | None = None
+    uidnext: int | None = None
+    highestmodseq: int | None = None
+    method: str | None = None  # how the figures were obtained: status+search | fetch
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A right someone holds on a mailbox or folder."""
+
+    source: str
+    mailbox: str  # grantor
+    folder: str | None  # None: the whole mailbox
+    grantee: str
+    rights: str  # as the source expresses them (IMAP ACL letters, "FullAccess", ...)
+    origin: str  # imap_acl | imap_myrights | ad_full_access | ...
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Something a collector noticed that an assessment should see (not a failure)."""
+
+    source: str
+    mailbox: str | None
+    folder: str | None
+    code: str  # e.g. count_mismatch
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    """Facts about the run itself, kept with the store."""
+
+    project: str
+    client: str
+    language: str
+    started: datetime
+    mailsurvey_version: str
+    config_summary: dict[str, object] = field(default_factory=dict)  # never holds a secret

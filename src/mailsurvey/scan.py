@@ -1,0 +1,159 @@
+"""Runs the collectors into the store with bounded concurrency, progress and resume."""
+
+from __future__ import annotations
+
+import imaplib
+import socket
+import ssl
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from . import __version__
+from .collectors.imap import NotAttempted, SourceContext, scan_account
+from .collectors.imap_session import AuthRejected, TlsUnavailable
+from .config import ImapSource, LoadedConfig
+from .model import Reason, ScanInfo, Status, Unit, UnitKind
+from .secrets import Secret, SecretError, SecretRef, resolve
+from .store import Store
+
+
+def classify(exc: BaseException) -> tuple[Reason, str]:
+    """The one place where an exception becomes a unit's reason and message.
+
+    Messages carry the server's words and our context, never a credential: no exception
+    raised by mailsurvey holds one, and login errors carry only the server's answer.
+    """
+    text = str(exc) or type(exc).__name__
+    match exc:
+        case AuthRejected() | NotAttempted():
+            return Reason.AUTH, f"the server rejected the credential: {text}"
+        case SecretError():
+            return Reason.CREDENTIAL_MISSING, text
+        case ssl.SSLCertVerificationError():
+            return Reason.TLS, f"certificate not trusted: {getattr(exc, "verify_message", None) or text}"
+        case TlsUnavailable() | ssl.SSLError():
+            return Reason.TLS, f"TLS failed: {text}"
+        case socket.timeout() | TimeoutError():
+            return Reason.TIMEOUT, f"no answer in time: {text}"
+        case imaplib.IMAP4.abort() | ConnectionResetError() | BrokenPipeError():
+            return Reason.DISCONNECTED, f"the server closed the connection: {text}"
+        case ConnectionRefusedError() | socket.gaierror():
+            return Reason.CONNECT, f"cannot connect: {text}"
+        case OSError():
+            return Reason.CONNECT, f"network error: {text}"
+        case imaplib.IMAP4.error():
+            low = text.lower()
+            if "nonexistent" in low or "doesn't exist" in low or "does not exist" in low:
+                return Reason.VANISHED, f"the folder no longer exists: {text}"
+            if "noperm" in low or "permission" in low:
+                return Reason.PERMISSION, f"not allowed: {text}"
+            return Reason.PROTOCOL, f"the server refused a command: {text}"
+    return Reason.INTERNAL, f"unexpected {type(exc).__name__}: {text}"
+
+
+@dataclass
+class ScanResult:
+    counts: Counter[str] = field(default_factory=Counter)  # "<kind>:<status>" -> n
+    failures: list[Unit] = field(default_factory=list)
+
+    @property
+    def all_ok(self) -> bool:
+        return not self.failures
+
+
+class FatalScanError(Exception):
+    """The scan cannot start (e.g. a shared credential cannot be obtained)."""
+
+
+def shared_secret(src: ImapSource, interactive: bool) -> Secret | None:
+    """The credential every account of a source uses (master password, one token)."""
+    auth = src.auth
+    if auth.method == "master":
+        ref = auth.secret_ref(f"{src.name} master user {auth.user}", auth.user)
+    elif auth.method == "xoauth2" and (auth.token_env or auth.token_file):
+        ref = SecretRef(f"{src.name} XOAUTH2 token", auth.token_env, auth.token_file)
+    else:
+        return None
+    try:
+        return resolve(ref, interactive=interactive)
+    except SecretError as exc:
+        raise FatalScanError(str(exc)) from None
+
+
+def run_scan(
+    loaded: LoadedConfig,
+    store: Store,
+    *,
+    resume: bool = False,
+    only: Sequence[str] = (),
+    show_progress: bool = True,
+    interactive: bool = False,
+    console: Console | None = None,
+) -> ScanResult:
+    config = loaded.config
+    sources = [s for s in config.sources if not only or s.name in only]
+    unknown = set(only) - {s.name for s in config.sources}
+    if unknown:
+        raise FatalScanError(f"--only names no source in the config: {', '.join(sorted(unknown))}")
+    secrets = {s.name: shared_secret(s, interactive) for s in sources}  # ask before starting
+    store.write_info(
+        ScanInfo(
+            project=config.project,
+            client=config.client,
+            language=config.language,
+            started=datetime.now(UTC),
+            mailsurvey_version=__version__,
+            config_summary=config.summary(),
+        )
+    )
+    console = console or Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("accounts"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not show_progress,
+    )
+    result = ScanResult()
+    with progress:
+        for src in sources:
+            accounts = loaded.accounts[src.name]
+            done_accounts = store.ok_keys(src.name, UnitKind.ACCOUNT) if resume else set()
+            done_folders = store.ok_keys(src.name, UnitKind.FOLDER) if resume else set()
+            todo = [a for a in accounts if a.address not in done_accounts]
+            task = progress.add_task(src.name, total=len(accounts), completed=len(accounts) - len(todo))
+            ctx = SourceContext(src, store, classify, shared_secret=secrets[src.name])
+            pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
+            try:
+                futures = [pool.submit(scan_account, ctx, a, done_folders) for a in todo]
+                for fut in as_completed(futures):
+                    fut.result()
+                    progress.advance(task)
+            except KeyboardInterrupt:
+                ctx.stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            finally:
+                pool.shutdown(wait=True)
+    names = [s.name for s in sources]
+    for (kind, status), n in store.unit_counts(names).items():
+        result.counts[f"{kind}:{status}"] = n
+    result.failures = store.units_where(names, (Status.FAILED, Status.PARTIAL))
+    return result

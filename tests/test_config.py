@@ -1,0 +1,110 @@
+"""Config validation: one clear message per problem, secrets never in the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailsurvey.config import ConfigError, load
+
+GOOD = """\
+project: Acme BV mail migration
+client: Acme BV
+language: nl
+sources:
+  - name: hosting
+    type: imap
+    host: mail.acme.nl
+    auth: {method: master, user: admin, password_env: ACME_IMAP_MASTER}
+    accounts: accounts.csv
+"""
+
+
+def write(tmp_path: Path, text: str, csv: str | None = "address\njan@acme.nl\n") -> Path:
+    if csv is not None:
+        (tmp_path / "accounts.csv").write_text(csv, encoding="utf-8")
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert all(str(path) in line for line in str(info.value).splitlines())
+    return info.value.problems
+
+
+def test_good_config_resolves_paths_relative_to_the_file(tmp_path: Path) -> None:
+    loaded = load(write(tmp_path, GOOD))
+    src = loaded.config.sources[0]
+    assert src.effective_port == 993
+    assert [a.address for a in loaded.accounts["hosting"]] == ["jan@acme.nl"]
+    assert loaded.config.output_dir == tmp_path / "reports"
+    assert loaded.config.language == "nl"
+
+
+def test_each_problem_names_key_found_and_expected(tmp_path: Path) -> None:
+    text = GOOD.replace("language: nl", "language: de\ncolour: blue").replace(
+        "host: mail.acme.nl", "host: mail.acme.nl\n    port: 99999"
+    )
+    found = problems(write(tmp_path, text))
+    assert "language: found 'de'; expected 'en', 'nl' or 'pl'" in found
+    assert any(p.startswith("sources[0].port: found 99999") for p in found)
+    assert any(p.startswith("colour: unknown key") for p in found)
+
+
+def test_literal_password_refused_without_echoing_it(tmp_path: Path) -> None:
+    text = GOOD.replace("password_env: ACME_IMAP_MASTER", "password: hunter2")
+    found = problems(write(tmp_path, text))
+    assert len(found) == 1
+    assert "sources[0].auth" in found[0] and "password_env" in found[0]
+    assert "hunter2" not in found[0]
+
+
+def test_plain_needs_allow_insecure(tmp_path: Path) -> None:
+    text = GOOD.replace("host: mail.acme.nl", "host: mail.acme.nl\n    security: plain")
+    (msg,) = problems(write(tmp_path, text))
+    assert "allow_insecure" in msg
+    load(write(tmp_path, text.replace("security: plain", "security: plain\n    allow_insecure: true")))
+
+
+def test_unknown_source_type_is_named(tmp_path: Path) -> None:
+    text = GOOD + "  - {name: x, type: exchange, url: 'https://x'}\n"
+    assert "sources[1].type: found 'exchange'; expected one of: imap" in problems(
+        write(tmp_path, text)
+    )
+
+
+def test_accounts_csv_problems(tmp_path: Path) -> None:
+    assert any("does not exist" in p or "No such file" in p for p in problems(write(tmp_path, GOOD, csv=None)))
+    found = problems(write(tmp_path, GOOD, csv="address,password\njan@acme.nl,x\n"))
+    assert any("unknown column(s) password" in p for p in found)
+    found = problems(write(tmp_path, GOOD, csv="address\njan@acme.nl\nJAN@acme.nl\n"))
+    assert any("listed twice" in p for p in found)
+
+
+def test_per_user_needs_a_credential_per_account(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "{method: master, user: admin, password_env: ACME_IMAP_MASTER}", "{method: per_user}"
+    )
+    found = problems(write(tmp_path, text, csv="address,password_env\njan@acme.nl,JAN_PW\npiet@acme.nl\n"))
+    assert found == [
+        "sources[0].accounts: piet@acme.nl: auth method per_user needs password_env or "
+        "password_file for every account"
+    ]
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    (msg,) = problems(write(tmp_path, "project: [unclosed\nclient: x\n"))
+    assert "line" in msg and "not valid YAML" in msg
+
+
+def test_inline_account_list(tmp_path: Path) -> None:
+    text = GOOD.replace("accounts: accounts.csv", "accounts: [a@acme.nl, {address: b@acme.nl, kind: shared}]")
+    loaded = load(write(tmp_path, text, csv=None))
+    assert [(a.address, a.kind) for a in loaded.accounts["hosting"]] == [
+        ("a@acme.nl", "user"),
+        ("b@acme.nl", "shared"),
+    ]

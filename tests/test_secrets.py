@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailsurvey.secrets import Secret, SecretError, SecretRef, resolve
+
+
+def test_secret_never_shows_its_value() -> None:
+    s = Secret("hunter2", "env X")
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s) and "hunter2" not in f"{s}"
+    assert s.reveal() == "hunter2"
+
+
+def test_env_file_and_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MS_TEST_PW", "s3cret")
+    assert resolve(SecretRef("t1", env="MS_TEST_PW")).reveal() == "s3cret"
+    f = tmp_path / "pw"
+    f.write_text("from-file\n")
+    assert resolve(SecretRef("t2", file=f)).reveal() == "from-file"
+    with pytest.raises(SecretError, match="MS_TEST_UNSET is not set"):
+        resolve(SecretRef("t3", env="MS_TEST_UNSET"))
+    with pytest.raises(SecretError, match="no terminal"):
+        resolve(SecretRef("t4"), interactive=False)
