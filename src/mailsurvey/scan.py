@@ -43,7 +43,7 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
         case SecretError():
             return Reason.CREDENTIAL_MISSING, text
         case ssl.SSLCertVerificationError():
-            return Reason.TLS, f"certificate not trusted: {getattr(exc, "verify_message", None) or text}"
+            return Reason.TLS, f"certificate not trusted: {getattr(exc, 'verify_message', None) or text}"
         case TlsUnavailable() | ssl.SSLError():
             return Reason.TLS, f"TLS failed: {text}"
         case socket.timeout() | TimeoutError():
