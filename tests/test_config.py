@@ -67,7 +67,11 @@ def test_plain_needs_allow_insecure(tmp_path: Path) -> None:
     text = GOOD.replace("host: mail.acme.nl", "host: mail.acme.nl\n    security: plain")
     (msg,) = problems(write(tmp_path, text))
     assert "allow_insecure" in msg
-    load(write(tmp_path, text.replace("security: plain", "security: plain\n    allow_insecure: true")))
+    load(
+        write(
+            tmp_path, text.replace("security: plain", "security: plain\n    allow_insecure: true")
+        )
+    )
 
 
 def test_unknown_source_type_is_named(tmp_path: Path) -> None:
@@ -78,7 +82,10 @@ def test_unknown_source_type_is_named(tmp_path: Path) -> None:
 
 
 def test_accounts_csv_problems(tmp_path: Path) -> None:
-    assert any("does not exist" in p or "No such file" in p for p in problems(write(tmp_path, GOOD, csv=None)))
+    assert any(
+        "does not exist" in p or "No such file" in p
+        for p in problems(write(tmp_path, GOOD, csv=None))
+    )
     found = problems(write(tmp_path, GOOD, csv="address,password\njan@acme.nl,x\n"))
     assert any("unknown column(s) password" in p for p in found)
     found = problems(write(tmp_path, GOOD, csv="address\njan@acme.nl\nJAN@acme.nl\n"))
@@ -89,7 +96,9 @@ def test_per_user_needs_a_credential_per_account(tmp_path: Path) -> None:
     text = GOOD.replace(
         "{method: master, user: admin, password_env: ACME_IMAP_MASTER}", "{method: per_user}"
     )
-    found = problems(write(tmp_path, text, csv="address,password_env\njan@acme.nl,JAN_PW\npiet@acme.nl\n"))
+    found = problems(
+        write(tmp_path, text, csv="address,password_env\njan@acme.nl,JAN_PW\npiet@acme.nl\n")
+    )
     assert found == [
         "sources[0].accounts: piet@acme.nl: auth method per_user needs password_env or "
         "password_file for every account"
@@ -102,7 +111,9 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 
 
 def test_inline_account_list(tmp_path: Path) -> None:
-    text = GOOD.replace("accounts: accounts.csv", "accounts: [a@acme.nl, {address: b@acme.nl, kind: shared}]")
+    text = GOOD.replace(
+        "accounts: accounts.csv", "accounts: [a@acme.nl, {address: b@acme.nl, kind: shared}]"
+    )
     loaded = load(write(tmp_path, text, csv=None))
     assert [(a.address, a.kind) for a in loaded.accounts["hosting"]] == [
         ("a@acme.nl", "user"),

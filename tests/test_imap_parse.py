@@ -45,8 +45,13 @@ def test_list_status_answers_with_literal_and_mutf7_names() -> None:
 def test_hostile_names_decode_intact() -> None:
     from imapclient import imap_utf7
 
-    for name in ['=HYPERLINK("http://evil.example","x")', "<script>alert(1)</script>",
-                 "日本語のフォルダ", "Faktury źółć", "a&b"]:
+    for name in [
+        '=HYPERLINK("http://evil.example","x")',
+        "<script>alert(1)</script>",
+        "日本語のフォルダ",
+        "Faktury źółć",
+        "a&b",
+    ]:
         assert p.decode_name(imap_utf7.encode(name)) == name
     assert p.decode_name(b"&bad-mutf7") == "&bad-mutf7"  # broken encoding shown raw
 

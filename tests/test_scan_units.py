@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import imaplib
-import socket
 import ssl
 import threading
 import time
@@ -61,11 +60,13 @@ def test_accepted_credential_lets_everyone_in_and_connection_errors_do_not_poiso
     [
         (AuthRejected("no"), Reason.AUTH),
         (ssl.SSLCertVerificationError(1, "certificate verify failed"), Reason.TLS),
-        (socket.timeout("timed out"), Reason.TIMEOUT),
+        (TimeoutError("timed out"), Reason.TIMEOUT),
         (imaplib.IMAP4.abort("socket error: EOF"), Reason.DISCONNECTED),
         (ConnectionRefusedError(111, "Connection refused"), Reason.CONNECT),
-        (imaplib.IMAP4.error("EXAMINE command error: NO [NONEXISTENT] Mailbox doesn't exist"),
-         Reason.VANISHED),
+        (
+            imaplib.IMAP4.error("EXAMINE command error: NO [NONEXISTENT] Mailbox doesn't exist"),
+            Reason.VANISHED,
+        ),
         (imaplib.IMAP4.error("GETACL failed: BAD x"), Reason.PROTOCOL),
         (KeyError("x"), Reason.INTERNAL),
     ],

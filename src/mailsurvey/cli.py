@@ -33,9 +33,7 @@ app.add_typer(lab_app, name="lab")
 out = Console()
 err = Console(stderr=True)
 
-FormatsOpt = Annotated[
-    str, typer.Option("--format", help="Comma-separated: xlsx, html, json.")
-]
+FormatsOpt = Annotated[str, typer.Option("--format", help="Comma-separated: xlsx, html, json.")]
 
 
 def _formats(value: str) -> list[str]:
@@ -63,8 +61,12 @@ def check_config(config: Annotated[Path, typer.Argument(help="The YAML config fi
         raise typer.Exit(EXIT_USAGE) from None
     for src in loaded.config.sources:
         n = len(loaded.accounts[src.name])
-        out.print(f"{src.name}: {src.type} {src.host}:{src.effective_port} ({src.security}), "
-                  f"{n} accounts", highlight=False, markup=False)
+        out.print(
+            f"{src.name}: {src.type} {src.host}:{src.effective_port} ({src.security}), "
+            f"{n} accounts",
+            highlight=False,
+            markup=False,
+        )
     out.print(f"{config}: OK", highlight=False, markup=False)
 
 
@@ -97,8 +99,13 @@ def scan(
     try:
         with Store(store_path) as store:
             result = run_scan(
-                loaded, store, resume=resume, only=only or (), show_progress=not quiet,
-                interactive=sys.stdin.isatty(), console=err,
+                loaded,
+                store,
+                resume=resume,
+                only=only or (),
+                show_progress=not quiet,
+                interactive=sys.stdin.isatty(),
+                console=err,
             )
             paths = _render(store, target, chosen, None)
     except FatalScanError as exc:
@@ -137,8 +144,11 @@ def _print_summary(result: ScanResult, store_path: Path, paths: list[Path]) -> N
             out.print(f"{kind}s: {ok}/{total} ok ({100 * ok / total:.1f} %)", highlight=False)
     for unit in result.failures[:20]:
         key = unit.key.replace("\x00", " / ")
-        out.print(f"  {unit.status.value} {unit.kind.value} {key}: {unit.reason.value}: "
-                  f"{unit.message}", highlight=False, markup=False)
+        out.print(
+            f"  {unit.status.value} {unit.kind.value} {key}: {unit.reason.value}: {unit.message}",
+            highlight=False,
+            markup=False,
+        )
     if len(result.failures) > 20:
         out.print(f"  ... and {len(result.failures) - 20} more (see the report's Errors)")
     out.print(f"store: {store_path}", highlight=False)
@@ -160,7 +170,9 @@ def report(
     """Render the reports again from a stored scan, without scanning."""
     chosen = _formats(formats)
     if language is not None and language not in ("en", "nl", "pl"):
-        raise typer.BadParameter(f"found {language!r}; expected en, nl or pl", param_hint="--language")
+        raise typer.BadParameter(
+            f"found {language!r}; expected en, nl or pl", param_hint="--language"
+        )
     try:
         with Store.open_existing(store) as s:
             paths = _render(s, out_dir or store.parent, chosen, language)
@@ -188,8 +200,11 @@ def lab_up(lab_dir: LabDir = None) -> None:
         info = up(_lab_dir(lab_dir))
     except LabError as exc:
         raise _fail(EXIT_FATAL, str(exc)) from None
-    out.print(f"Dovecot on {info.host}: IMAPS {info.imaps_port}, STARTTLS {info.imap_port}; "
-              f"CA {info.ca_file}", highlight=False)
+    out.print(
+        f"Dovecot on {info.host}: IMAPS {info.imaps_port}, STARTTLS {info.imap_port}; "
+        f"CA {info.ca_file}",
+        highlight=False,
+    )
 
 
 @lab_app.command("down")

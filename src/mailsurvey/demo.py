@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 
 from .config import ConfigError, load
-from .lab import LabError, LabInfo, default_lab_dir, seed, up
+from .lab import LabError, LabInfo, accounts_csv, default_lab_dir, seed, up
 from .scan import FatalScanError, run_scan
 from .store import Store
-
-# sample_configs/lab.yaml names the default lab directory and ports; a lab elsewhere gets
-# a copy of it with its own.
-SAMPLE_LAB_DIR = "~/.local/state/mailsurvey/lab"
-SAMPLE_IMAPS_PORT = "10993"
 
 
 def sample_configs_dir() -> Path:
@@ -25,15 +21,23 @@ def sample_configs_dir() -> Path:
     raise FileNotFoundError("sample_configs/ is not installed with this mailsurvey")
 
 
-def lab_config(info: LabInfo, out_dir: Path) -> Path:
-    """sample_configs/lab.yaml, pointed at this lab and writing into ``out_dir``."""
-    text = (sample_configs_dir() / "lab.yaml").read_text(encoding="utf-8")
-    text = text.replace(SAMPLE_LAB_DIR, str(info.lab_dir))
-    text = text.replace(f"port: {SAMPLE_IMAPS_PORT}", f"port: {info.imaps_port}")
-    text = text.replace("output_dir: ./reports", f"output_dir: {out_dir}")
+def lab_config(info: LabInfo, out_dir: Path, **source_changes: object) -> Path:
+    """sample_configs/lab.yaml pointed at this lab (its port, CA, secrets, accounts) and
+    writing into ``out_dir``; ``source_changes`` override keys of the lab source."""
+    data = yaml.safe_load((sample_configs_dir() / "lab.yaml").read_text(encoding="utf-8"))
+    src = data["sources"][0]
+    src.update(
+        host=info.host,
+        port=info.imaps_port,
+        ca_file=str(info.ca_file),
+        accounts=str(accounts_csv(info.lab_dir)),
+    )
+    src["auth"]["password_file"] = str(info.master_password_file)
+    src.update(source_changes)
+    data["output_dir"] = str(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "lab.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -63,6 +67,7 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
     out.print(f"scanned {ok}/{total} accounts of the lab organisation", highlight=False)
     for path in paths:
         out.print(f"report: {path.resolve()}", highlight=False)
-    out.print(f"the lab keeps running; stop it with: mailsurvey lab down  ({lab_dir})",
-              highlight=False)
+    out.print(
+        f"the lab keeps running; stop it with: mailsurvey lab down  ({lab_dir})", highlight=False
+    )
     return 0 if result.all_ok else 3

@@ -43,7 +43,10 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
         case SecretError():
             return Reason.CREDENTIAL_MISSING, text
         case ssl.SSLCertVerificationError():
-            return Reason.TLS, f"certificate not trusted: {getattr(exc, 'verify_message', None) or text}"
+            return (
+                Reason.TLS,
+                f"certificate not trusted: {getattr(exc, 'verify_message', None) or text}",
+            )
         case TlsUnavailable() | ssl.SSLError():
             return Reason.TLS, f"TLS failed: {text}"
         case socket.timeout() | TimeoutError():
@@ -138,7 +141,9 @@ def run_scan(
             done_accounts = store.ok_keys(src.name, UnitKind.ACCOUNT) if resume else set()
             done_folders = store.ok_keys(src.name, UnitKind.FOLDER) if resume else set()
             todo = [a for a in accounts if a.address not in done_accounts]
-            task = progress.add_task(src.name, total=len(accounts), completed=len(accounts) - len(todo))
+            task = progress.add_task(
+                src.name, total=len(accounts), completed=len(accounts) - len(todo)
+            )
             ctx = SourceContext(src, store, classify, shared_secret=secrets[src.name])
             pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
             try:

@@ -155,15 +155,20 @@ def scan_account(ctx: SourceContext, account: Account, done_folders: set[str]) -
     mailbox = Mailbox(source=src.name, address=account.address, kind=account.kind)
 
     def end(status: Status, reason: Reason = Reason.NONE, message: str = "") -> Unit:
-        unit = Unit(src.name, UnitKind.ACCOUNT, account.address, status, reason, message,
-                    started, now())
+        unit = Unit(
+            src.name, UnitKind.ACCOUNT, account.address, status, reason, message, started, now()
+        )
         ctx.sink.finish_account(unit, mailbox, [], [])
         return unit
 
     try:
         session = ImapSession.connect(
-            src.host, src.effective_port, src.security, ctx.context,  # type: ignore[arg-type]
-            src.connect_timeout, src.read_timeout,
+            src.host,
+            src.effective_port,
+            src.security,
+            ctx.context,  # type: ignore[arg-type]
+            src.connect_timeout,
+            src.read_timeout,
         )
     except Exception as exc:
         return end(Status.FAILED, *ctx.classify(exc))
@@ -202,8 +207,11 @@ def _login(ctx: SourceContext, session: ImapSession, account: Account) -> None:
         return
     if auth.method == "per_user":
         secret = resolve(
-            SecretRef(f"{ctx.source.name} account {account.address}", account.password_env,
-                      account.password_file),
+            SecretRef(
+                f"{ctx.source.name} account {account.address}",
+                account.password_env,
+                account.password_file,
+            ),
             interactive=False,
         )
         session.login(account.address, secret)
@@ -211,8 +219,11 @@ def _login(ctx: SourceContext, session: ImapSession, account: Account) -> None:
     token = ctx.shared_secret
     if account.token_env or account.token_file:
         token = resolve(
-            SecretRef(f"{ctx.source.name} token for {account.address}", account.token_env,
-                      account.token_file),
+            SecretRef(
+                f"{ctx.source.name} token for {account.address}",
+                account.token_env,
+                account.token_file,
+            ),
             interactive=False,
         )
     if token is None:
@@ -258,8 +269,16 @@ def _scan_mailbox(
         if ctx.stop.is_set():
             lost = lost or (Reason.INTERRUPTED, "the scan was stopped")
         if lost:
-            unit = Unit(src.name, UnitKind.FOLDER, key, Status.FAILED, lost[0],
-                        f"not scanned: {lost[1]}", started, now())
+            unit = Unit(
+                src.name,
+                UnitKind.FOLDER,
+                key,
+                Status.FAILED,
+                lost[0],
+                f"not scanned: {lost[1]}",
+                started,
+                now(),
+            )
             ctx.sink.finish_folder(unit, None, [], [])
             outcomes.append(unit)
             continue
@@ -270,12 +289,12 @@ def _scan_mailbox(
             reason, message = ctx.classify(exc)
             if _connection_gone(exc):
                 lost = (reason, f"the connection was lost at folder {entry.path!r}")
-            unit = Unit(src.name, UnitKind.FOLDER, key, Status.FAILED, reason, message,
-                        started, now())
+            unit = Unit(
+                src.name, UnitKind.FOLDER, key, Status.FAILED, reason, message, started, now()
+            )
             ctx.sink.finish_folder(unit, None, [], [])
         else:
-            unit = Unit(src.name, UnitKind.FOLDER, key, Status.OK, started=started,
-                        finished=now())
+            unit = Unit(src.name, UnitKind.FOLDER, key, Status.OK, started=started, finished=now())
             ctx.sink.finish_folder(unit, folder, perms, obs)
         outcomes.append(unit)
     return mailbox, outcomes
@@ -346,15 +365,17 @@ def _figures(
     mismatch = listed is not None and listed != exists
     if mismatch:
         observations.append(
-            Observation(ctx.source.name, account.address, path, "count_mismatch",
-                        f"STATUS said {listed} messages, EXAMINE found {exists}")
+            Observation(
+                ctx.source.name,
+                account.address,
+                path,
+                "count_mismatch",
+                f"STATUS said {listed} messages, EXAMINE found {exists}",
+            )
         )
     caps = session.capabilities()
     fast = (
-        exists > SMALL_FOLDER
-        and not mismatch
-        and "SIZE" in status
-        and {"ESEARCH", "ESORT"} <= caps
+        exists > SMALL_FOLDER and not mismatch and "SIZE" in status and {"ESEARCH", "ESORT"} <= caps
     )
     if fast:
         hist = p.histogram_from_counts(exists, session.count_at_least())
@@ -380,8 +401,13 @@ def _figures(
         agg.add(size, when)
     if agg.messages != exists:
         observations.append(
-            Observation(ctx.source.name, account.address, path, "count_mismatch",
-                        f"EXAMINE found {exists} messages, FETCH returned {agg.messages}")
+            Observation(
+                ctx.source.name,
+                account.address,
+                path,
+                "count_mismatch",
+                f"EXAMINE found {exists} messages, FETCH returned {agg.messages}",
+            )
         )
     return {
         **fixed,

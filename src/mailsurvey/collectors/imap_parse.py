@@ -119,7 +119,9 @@ class ListEntry:
         return "\\noselect" in low or "\\nonexistent" in low
 
 
-def parse_list_entry(flags: Sequence[bytes | str], delim: bytes | str | None, name: str) -> ListEntry:
+def parse_list_entry(
+    flags: Sequence[bytes | str], delim: bytes | str | None, name: str
+) -> ListEntry:
     return ListEntry(
         path=name,
         flags=tuple(text(f) or "" for f in flags),
@@ -140,7 +142,9 @@ def parse_status_data(data: Sequence[object]) -> dict[str, dict[str, int]]:
             name_raw = str(name_raw).encode()
         pairs = iter(values)
         out[decode_name(name_raw)] = {
-            (text(k) or "").upper(): v for k, v in zip(pairs, pairs, strict=False) if isinstance(v, int)
+            (text(k) or "").upper(): v
+            for k, v in zip(pairs, pairs, strict=False)
+            if isinstance(v, int)
         }
     return out
 

@@ -9,6 +9,7 @@ command path.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import ssl
@@ -120,9 +121,9 @@ class ImapSession:
         roots, quotas = self._c.get_quota_root("INBOX")
         return p.parse_quota(roots, quotas)
 
-    def list_folders(self, status_items: tuple[str, ...]) -> tuple[
-        list[p.ListEntry], dict[str, dict[str, int]]
-    ]:
+    def list_folders(
+        self, status_items: tuple[str, ...]
+    ) -> tuple[list[p.ListEntry], dict[str, dict[str, int]]]:
         """LIST with special-use flags and, when the server has LIST-STATUS, the STATUS of
         every folder in the same answer. Returns the entries and the statuses by name."""
         options = []
@@ -138,9 +139,7 @@ class ImapSession:
         self._c._checkok("list", typ, data)
         _, list_data = imap._untagged_response(typ, data, "LIST")
         status_data = imap.untagged_responses.pop("STATUS", [])
-        entries = [
-            p.parse_list_entry(f, d, n) for f, d, n in self._c._proc_folder_list(list_data)
-        ]
+        entries = [p.parse_list_entry(f, d, n) for f, d, n in self._c._proc_folder_list(list_data)]
         return entries, p.parse_status_data(status_data)
 
     def status(self, path: str, items: tuple[str, ...]) -> dict[str, int]:
@@ -162,9 +161,7 @@ class ImapSession:
     def examine(self, path: str) -> dict[str, int]:
         """EXAMINE: opens the folder read-only; \\Seen and \\Recent are left alone."""
         answer = self._c.select_folder(path, readonly=True)
-        return {
-            (p.text(k) or "").upper(): v for k, v in answer.items() if isinstance(v, int)
-        }
+        return {(p.text(k) or "").upper(): v for k, v in answer.items() if isinstance(v, int)}
 
     def count_at_least(self) -> list[int]:
         """Messages of at least each histogram bound, one ESEARCH COUNT per bound."""
@@ -192,9 +189,7 @@ class ImapSession:
 
     def fetch_uids(self, uids: list[int]) -> dict[int, tuple[int, datetime | None]]:
         answer = self._c.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
-        return {
-            uid: (int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")) for uid, v in answer.items()
-        }
+        return {uid: (int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")) for uid, v in answer.items()}
 
     def fetch_all(self, exists: int, batch: int) -> Iterator[tuple[int, datetime | None]]:
         """Size and INTERNALDATE of messages 1..exists, ``batch`` at a time by sequence
@@ -217,7 +212,5 @@ class ImapSession:
             self.close()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._c.shutdown()
-        except OSError:
-            pass
