@@ -292,25 +292,21 @@ class Store:
         return {r[0] for r in rows}
 
     def units_where(self, sources: Iterable[str], statuses: Iterable[Status]) -> list[Unit]:
-        src, st = list(sources), [s.value for s in statuses]
-        sql = (  # noqa: S608 - only "?" placeholders are formatted in
-            f"SELECT * FROM units WHERE source IN ({','.join('?' * len(src))}) "
-            f"AND status IN ({','.join('?' * len(st))}) ORDER BY source, kind, key"
-        )
+        wanted, st = set(sources), {s.value for s in statuses}
         with self._lock:
-            rows = self._db.execute(sql, [*src, *st]).fetchall()
-        return [_unit_from_row(r) for r in rows]
+            rows = self._db.execute("SELECT * FROM units ORDER BY source, kind, key").fetchall()
+        return [_unit_from_row(r) for r in rows if r[0] in wanted and r[3] in st]
 
     def unit_counts(self, sources: Iterable[str]) -> dict[tuple[str, str], int]:
         """(kind, status) -> number of units, over the given sources."""
-        src = list(sources)
-        sql = (  # noqa: S608 - only "?" placeholders are formatted in
-            "SELECT kind, status, count(*) FROM units "
-            f"WHERE source IN ({','.join('?' * len(src))}) GROUP BY kind, status"
-        )
+        wanted = set(sources)
+        sql = "SELECT source, kind, status, count(*) FROM units GROUP BY source, kind, status"
+        counts: dict[tuple[str, str], int] = {}
         with self._lock:
-            rows = self._db.execute(sql, src).fetchall()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
+            for source, kind, status, n in self._db.execute(sql):
+                if source in wanted:
+                    counts[(kind, status)] = counts.get((kind, status), 0) + int(n)
+        return counts
 
     def _rows(self, sql: str) -> list[sqlite3.Row]:
         with self._lock:
