@@ -1,0 +1,239 @@
+"""The HTML report: one self-contained file, rendered with jinja2 (autoescape on).
+
+Values are formatted here (babel, per locale) into plain strings; the template only
+places them, and jinja2 escapes every one. The only unescaped inserts are our own CSS and
+script files; the script is allowed by its SHA-256 in the Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import jinja2
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup
+
+from .. import __version__
+from .i18n import Word, locale, templates_dir, translations
+from .text import visible
+from .views import (
+    NUMERIC,
+    REPORT_TITLE,
+    SUMMARY,
+    Column,
+    FactList,
+    Kind,
+    Report,
+    Table,
+    Value,
+    is_alert,
+)
+
+TEMPLATE = "report.html.j2"
+_UNITS = ("KB", "MB", "GB", "TB")
+_BASE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    cls: str = "text"
+    sort: str | None = None  # machine value for sorting (numbers, ISO dates)
+
+
+@dataclass(frozen=True)
+class HtmlTable:
+    key: str
+    title: str
+    headers: tuple[Cell, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    facts: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    note: str = ""
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Banner:
+    cls: str
+    text: str
+    link: str | None = None
+
+
+class Formatter:
+    """Turns view values into display text for one language."""
+
+    def __init__(self, language: str) -> None:
+        self._ = translations(language).gettext
+        self.locale = locale(language)
+
+    def number(self, value: float, pattern: str | None = None) -> str:
+        return str(format_decimal(value, format=pattern, locale=self.locale))
+
+    def size(self, value: int) -> str:
+        if value < 1024:
+            return f"{self.number(value)} B"
+        scaled = float(value)
+        for unit in _UNITS:
+            scaled /= 1024
+            if scaled < 1024 or unit == _UNITS[-1]:
+                pattern = "#,##0.0" if unit in ("KB", "MB") else "#,##0.00"
+                return f"{self.number(scaled, pattern)} {unit}"
+        raise AssertionError("unreachable")
+
+    def datetime(self, value: datetime, with_time: bool = True) -> str:
+        text = str(format_date(value, "medium", locale=self.locale))
+        if with_time:
+            text += " " + str(format_time(value, "HH:mm", locale=self.locale))
+        return text
+
+    def cell(self, value: Value, kind: Kind, alert: bool = False) -> Cell:
+        cls, sort = "text", None
+        if value is None:
+            if kind in NUMERIC:
+                return Cell(self._("unknown"), "unknown num", "")
+            if kind in (Kind.DATE, Kind.DATETIME):
+                return Cell(self._("unknown"), "unknown date", "")
+            return Cell("", "text")
+        if isinstance(value, Word):
+            text = self._(value.msgid)
+        elif isinstance(value, str):
+            text = visible(value)
+        elif isinstance(value, bool):
+            text = self._("Yes") if value else self._("No")
+        elif isinstance(value, datetime):
+            text = self.datetime(value, with_time=kind is not Kind.DATE)
+            cls, sort = "date", value.isoformat()
+        elif kind is Kind.PERCENT:
+            text = str(format_percent(value, "#,##0.0%", locale=self.locale))
+            cls, sort = "num", repr(value)
+        elif kind in (Kind.BYTES, Kind.GB) and isinstance(value, int):
+            text, cls, sort = self.size(value), "num", str(value)
+        else:
+            text, cls, sort = self.number(value), "num", repr(value)
+        return Cell(text, cls + (" alert" if alert else ""), sort)
+
+    def table(self, table: Table) -> HtmlTable:
+        headers = tuple(self.header(c) for c in table.columns)
+        rows = tuple(
+            tuple(
+                self.cell(v, c.kind, is_alert(c, v))
+                for c, v in zip(table.columns, row, strict=True)
+            )
+            for row in table.rows
+        )
+        return HtmlTable(table.key, self._(table.title), headers, rows)
+
+    def header(self, column: Column) -> Cell:
+        text = self._(column.label) if column.translate else column.label
+        return Cell(text, "num" if column.kind in NUMERIC else "text")
+
+    def facts(self, block: FactList) -> HtmlTable:
+        rows = tuple(
+            (
+                Cell(self._(f.label)),
+                self.cell(f.value, f.kind, f.alert),
+                Cell(self._(f.note.msgid) if f.note else "", "note"),
+            )
+            for f in block.facts
+        )
+        return HtmlTable(block.key, self._(block.title), (), rows, facts=True)
+
+
+def _environment(language: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _asset(name: str) -> Markup:
+    """One of our own files, inserted raw inside <style>/<script>."""
+    text = (templates_dir() / name).read_text(encoding="utf-8")
+    if "</" in text:
+        raise ValueError(f"{name} must not contain '</'")
+    return Markup(text)  # noqa: S704 - our own file, checked above
+
+
+def csp(script: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return f"{_BASE_CSP}; script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+
+
+def _cards_and_banners(report: Report, fmt: Formatter) -> tuple[list[Card], list[Banner]]:
+    _ = fmt._
+    t = report.totals
+    at_least = "" if t.complete else _("at least")
+    share = report.coverage_ok
+    cards = [
+        Card(
+            _("Scanned OK"),
+            fmt.cell(share, Kind.PERCENT).text,
+            _("of all scanned items"),
+            "good" if share == 1 else "bad",
+        ),
+        Card(_("Mailboxes"), fmt.number(t.mailboxes)),
+        Card(_("Messages"), fmt.number(t.messages), at_least),
+        Card(_("Total size"), fmt.size(t.bytes), at_least),
+        Card(
+            _("Messages of 35 MB or larger"),
+            fmt.number(t.over_35mb),
+            "" if t.histogram_complete else _("at least"),
+            "bad" if t.over_35mb else "",
+        ),
+    ]
+    banners = []
+    if report.insecure_sources:
+        text = _("Warning: the TLS certificate of these sources was not verified: %(sources)s")
+        banners.append(
+            Banner("alert", text % {"sources": ", ".join(map(visible, report.insecure_sources))})
+        )
+    if report.failed_units:
+        text = _("Items not scanned completely: %(count)s. Their figures are unknown.")
+        banners.append(Banner("warn", text % {"count": fmt.number(report.failed_units)}, "errors"))
+    elif share is not None:
+        banners.append(Banner("ok", _("Every item was scanned completely.")))
+    return cards, banners
+
+
+def build(report: Report, language: str) -> str:
+    """The HTML document as a string."""
+    fmt = Formatter(language)
+    env = _environment(language)
+    script = _asset("report.js")
+    cards, banners = _cards_and_banners(report, fmt)
+    started = report.started
+    return env.get_template(TEMPLATE).render(
+        lang=language,
+        csp=csp(str(script)),
+        css=_asset("report.css"),
+        script=script,
+        title=fmt._(REPORT_TITLE),
+        summary_title=fmt._(SUMMARY),
+        client=visible(report.client),
+        project=visible(report.project),
+        started=fmt.datetime(started) if started else fmt._("unknown"),
+        version=__version__,
+        generated=fmt.datetime(report.generated) + " UTC",
+        cards=cards,
+        banners=banners,
+        summary=[fmt.facts(b) if isinstance(b, FactList) else fmt.table(b) for b in report.summary],
+        sheets=[fmt.table(t) for t in report.sheets],
+    )

@@ -1,0 +1,175 @@
+"""inventory.json: the whole inventory as data (schema: ``inventory.schema.json``).
+
+Unlike the workbook and the HTML, text is kept exactly as scanned (JSON escapes control
+characters as ``\\u0001``), because downstream tools need the real folder names. A lone
+surrogate (from an undecodable name) is written as its ``\\udcXX`` escape, so the file is
+always valid UTF-8. Datetimes are ISO 8601 with an offset (naive values are UTC);
+unknown figures are ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..model import Folder, Mailbox, Observation, Permission, Server, Unit
+from ..store import Inventory
+from .aggregate import Coverage, MailboxTotals, Totals
+from .views import Report, split_unit_key
+
+FORMAT = "mailsurvey-inventory"
+FORMAT_VERSION = 1
+SCHEMA_FILE = Path(__file__).with_name("inventory.schema.json")
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _default(value: object) -> object:
+    """For values inside the free-form config summary."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+    return str(value)
+
+
+def _unit(u: Unit) -> dict[str, Any]:
+    mailbox, folder = split_unit_key(u.kind, u.key)
+    return {
+        "source": u.source,
+        "kind": u.kind.value,
+        "key": u.key,
+        "mailbox": mailbox,
+        "folder": folder,
+        "status": u.status.value,
+        "reason": u.reason.value,
+        "message": u.message,
+        "started": iso(u.started),
+        "finished": iso(u.finished),
+    }
+
+
+def _server(s: Server) -> dict[str, Any]:
+    d = asdict(s)
+    d["capabilities"] = list(s.capabilities)
+    return d
+
+
+def _mailbox(t: MailboxTotals) -> dict[str, Any]:
+    m: Mailbox | None = t.mailbox
+    record: dict[str, Any] = asdict(m) if m else {}
+    if m:
+        record["namespaces"] = [asdict(n) for n in m.namespaces]
+    return {
+        "source": t.source,
+        "address": t.address,
+        "scanned": m is not None,
+        "status": t.status.value if t.status else None,
+        "display_name": record.get("display_name"),
+        "kind": record.get("kind", "unknown"),
+        "quota_root": record.get("quota_root"),
+        "quota_used_bytes": record.get("quota_used_bytes"),
+        "quota_limit_bytes": record.get("quota_limit_bytes"),
+        "quota_used_messages": record.get("quota_used_messages"),
+        "quota_limit_messages": record.get("quota_limit_messages"),
+        "namespaces": record.get("namespaces", []),
+        "delimiter": record.get("delimiter"),
+        "totals": {
+            "complete": t.complete,
+            "folders": t.folders,
+            "messages": t.messages,
+            "bytes": t.bytes,
+            "largest": t.largest,
+            "oldest": iso(t.oldest),
+            "newest": iso(t.newest),
+        },
+    }
+
+
+def _folder(f: Folder) -> dict[str, Any]:
+    d = asdict(f)
+    d.update(
+        flags=list(f.flags),
+        histogram=list(f.histogram) if f.histogram is not None else None,
+        oldest=iso(f.oldest),
+        newest=iso(f.newest),
+    )
+    return d
+
+
+def _permission(p: Permission) -> dict[str, Any]:
+    return asdict(p)
+
+
+def _observation(o: Observation) -> dict[str, Any]:
+    return asdict(o)
+
+
+def _coverage(c: Coverage) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "total": c.total,
+        "ok": c.ok,
+        "partial": c.partial,
+        "failed": c.failed,
+        "skipped": c.skipped,
+        "ok_share": c.ok_share,
+    }
+
+
+def _totals(t: Totals) -> dict[str, Any]:
+    d = asdict(t)
+    d["histogram"] = list(t.histogram)
+    return d
+
+
+def document(inv: Inventory, report: Report) -> dict[str, Any]:
+    info = inv.info
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generator": {"name": "mailsurvey", "version": __version__},
+        "generated": iso(report.generated),
+        "info": None
+        if info is None
+        else {
+            "project": info.project,
+            "client": info.client,
+            "language": info.language,
+            "started": iso(info.started),
+            "mailsurvey_version": info.mailsurvey_version,
+            "config_summary": info.config_summary,
+        },
+        "summary": {
+            "coverage": [_coverage(c) for c in report.coverage],
+            "totals": _totals(report.totals),
+            "insecure_sources": list(report.insecure_sources),
+        },
+        "units": [_unit(u) for u in inv.units],
+        "servers": [_server(s) for s in inv.servers],
+        "mailboxes": [_mailbox(t) for t in report.mailboxes],
+        "folders": [_folder(f) for f in inv.folders],
+        "permissions": [_permission(p) for p in inv.permissions],
+        "observations": [_observation(o) for o in inv.observations],
+    }
+
+
+def build(inv: Inventory, report: Report) -> bytes:
+    text = json.dumps(document(inv, report), ensure_ascii=False, indent=2, default=_default)
+    return (text + "\n").encode("utf-8", "backslashreplace")
+
+
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded

@@ -1,0 +1,247 @@
+"""The workbook: a summary sheet, then one sheet with an Excel table per data view.
+
+Sizes: the model keeps bytes; the workbook stores *MB (or GB) as a number* in a column
+whose header says the unit ("Size (MB)"), with a plain ``#,##0.0`` format. Excel's
+thousands-scaling formats (``0.0,,``) divide by 1000, not 1024, so a format on bytes
+cannot show binary MB. bytes / 2**20 is exact in a float, so no byte is lost and the
+column sums and filters like any number. Unknown stays an empty cell.
+
+Every string is written as a string (``data_type = "s"``), never a formula, and passed
+through ``visible()`` first.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table as XlTable
+from openpyxl.worksheet.table import TableStyleInfo
+
+from .i18n import N_, Word, translations
+from .text import visible
+from .views import (
+    NUMERIC,
+    REPORT_TITLE,
+    SUMMARY,
+    Column,
+    Fact,
+    FactList,
+    Kind,
+    Report,
+    Table,
+    is_alert,
+)
+from .views import Value as ViewValue
+
+Gettext = Callable[[str], str]
+CellValue = str | int | float | datetime | None
+
+MAX_CELL_TEXT = 32767  # Excel's limit for one cell
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_ALERT_FILL = PatternFill("solid", fgColor="FFC7CE")
+_ALERT_FONT = Font(color="9C0006", bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="1F3A5F")
+_HEAD_FONT = Font(color="FFFFFF", bold=True)
+NOTE = N_(
+    "Sizes are in binary units (1 MB = 1024 × 1024 bytes). Times are in UTC. "  # noqa: RUF001
+    "An empty cell where a figure is expected means unknown, never 0."
+)
+_FORMATS = {
+    Kind.INT: "#,##0",
+    Kind.PERCENT: "0.0%",
+    Kind.DATETIME: "yyyy-mm-dd hh:mm",
+    Kind.DATE: "yyyy-mm-dd",
+}
+
+
+def sheet_name(title: str, taken: Iterable[str] = ()) -> str:
+    """A valid, unique sheet name: <= 31 characters, none of []:*?/\\."""
+    base = _BAD_SHEET_CHARS.sub("-", visible(title)).strip("'")[:31] or "Sheet"
+    name, n = base, 2
+    lowered = {t.lower() for t in taken}
+    while name.lower() in lowered:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name
+
+
+def header(column: Column | Fact, _: Gettext) -> str:
+    text = _(column.label) if not isinstance(column, Column) or column.translate else column.label
+    unit = {Kind.BYTES: " (MB)", Kind.GB: " (GB)"}.get(column.kind, "")
+    return text + unit
+
+
+def cell_value(
+    value: ViewValue, kind: Kind, _: Gettext, decimals: int = 1
+) -> tuple[CellValue, str]:
+    """(value to store, number format) for one view value."""
+    if value is None:
+        return None, "General"
+    if isinstance(value, Word):
+        return _(value.msgid), "@"
+    if isinstance(value, str):
+        text = visible(value)
+        if len(text) > MAX_CELL_TEXT:
+            text = text[: MAX_CELL_TEXT - 1] + "\u2026"
+        return text, "@"
+    if isinstance(value, bool):
+        return (_("Yes") if value else _("No")), "@"
+    fraction = "." + "0" * decimals if decimals else ""
+    if kind is Kind.BYTES and isinstance(value, int):
+        return value / 2**20, "#,##0" + fraction
+    if kind is Kind.GB and isinstance(value, int):
+        return value / 2**30, "#,##0.00"
+    if isinstance(value, datetime):
+        return value, _FORMATS.get(kind, "yyyy-mm-dd hh:mm")
+    return value, _FORMATS.get(kind, "General")
+
+
+def _put(ws: Any, row: int, col: int, value: CellValue, fmt: str = "General") -> Any:
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # never a formula, never an error code
+    elif value is not None:
+        cell.number_format = fmt
+    if not isinstance(value, str) and fmt != "General":
+        cell.alignment = Alignment(horizontal="right")
+    return cell
+
+
+def _alert(cell: Any) -> None:
+    cell.fill = _ALERT_FILL
+    cell.font = _ALERT_FONT
+
+
+def _text_len(value: CellValue) -> int:
+    if isinstance(value, str):
+        return max((len(line) for line in value.splitlines()), default=0)
+    return 12 if value is not None else 0
+
+
+def _write_rows(
+    ws: Any,
+    top: int,
+    columns: tuple[Column, ...],
+    rows: Iterable[tuple[ViewValue, ...]],
+    _: Gettext,
+    widths: dict[int, int],
+) -> int:
+    """Write a header row at ``top`` and the rows below it; return the last row written."""
+    for c, column in enumerate(columns, start=1):
+        text = header(column, _)
+        _put(ws, top, c, text)
+        widths[c] = max(widths.get(c, 0), len(text) + 3)
+    r = top
+    for r, row in enumerate(rows, start=top + 1):
+        for c, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
+            stored, fmt = cell_value(value, column.kind, _, column.decimals)
+            cell = _put(ws, r, c, stored, fmt)
+            if is_alert(column, value):
+                _alert(cell)
+            if r - top <= 500:
+                widths[c] = max(widths.get(c, 0), min(_text_len(stored) + 2, column.width * 2))
+    return r
+
+
+def _set_widths(ws: Any, widths: dict[int, int]) -> None:
+    for c, width in widths.items():
+        ws.column_dimensions[get_column_letter(c)].width = min(max(width, 8), 60)
+
+
+def _print_setup(ws: Any, title_rows: str | None = None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _write_facts(ws: Any, top: int, block: FactList, _: Gettext, widths: dict[int, int]) -> int:
+    r = top
+    for r, fact in enumerate(block.facts, start=top):
+        label = header(fact, _)
+        _put(ws, r, 1, label).font = Font(bold=True)
+        stored, fmt = cell_value(fact.value, fact.kind, _)
+        cell = _put(ws, r, 2, stored, fmt)
+        if fact.value is None and fact.kind in NUMERIC:
+            _put(ws, r, 3, _("unknown"))
+        elif fact.note is not None:
+            _put(ws, r, 3, _(fact.note.msgid)).font = Font(italic=True)
+        if fact.alert:
+            _alert(cell)
+        widths[1] = max(widths.get(1, 0), len(label) + 2)
+        widths[2] = max(widths.get(2, 0), _text_len(stored) + 2)
+    return r
+
+
+def _write_summary(ws: Any, report: Report, _: Gettext) -> None:
+    widths: dict[int, int] = {}
+    _put(ws, 1, 1, _(REPORT_TITLE)).font = Font(bold=True, size=16, color="1F3A5F")
+    _put(ws, 2, 1, visible(report.client)).font = Font(size=12)
+    r = 3
+    if report.insecure_sources:
+        r += 1
+        text = _("Warning: the TLS certificate of these sources was not verified: %(sources)s")
+        _alert(_put(ws, r, 1, text % {"sources": ", ".join(map(visible, report.insecure_sources))}))
+    for block in report.summary:
+        r += 2
+        _put(ws, r, 1, _(block.title)).font = Font(bold=True, size=13, color="1F3A5F")
+        if isinstance(block, FactList):
+            r = _write_facts(ws, r + 1, block, _, widths)
+        else:
+            first = r + 1
+            r = _write_rows(ws, first, block.columns, block.rows, _, widths)
+            for c in range(1, len(block.columns) + 1):
+                ws.cell(row=first, column=c).fill = _HEAD_FILL
+                ws.cell(row=first, column=c).font = _HEAD_FONT
+    _put(ws, r + 2, 1, _(NOTE)).font = Font(italic=True, color="5B6878")
+    _set_widths(ws, widths)
+    ws.sheet_view.showGridLines = False
+    _print_setup(ws)
+
+
+def _write_table(ws: Any, table: Table, _: Gettext) -> None:
+    widths: dict[int, int] = {}
+    last = _write_rows(ws, 1, table.columns, table.rows, _, widths)
+    # An Excel table needs at least one data row: an empty view gets a blank one.
+    ref = f"A1:{get_column_letter(len(table.columns))}{max(last, 2)}"
+    xl = XlTable(displayName=f"tbl_{table.key}", ref=ref)
+    xl.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(xl)
+    ws.freeze_panes = ws.cell(row=2, column=table.frozen_columns + 1).coordinate
+    for c in range(1, len(table.columns) + 1):
+        ws.cell(row=1, column=c).alignment = Alignment(wrap_text=True, vertical="center")
+    _set_widths(ws, widths)
+    _print_setup(ws, "1:1")
+
+
+def build(report: Report, language: str) -> bytes:
+    """The workbook as bytes."""
+    _ = translations(language).gettext
+    wb = Workbook()
+    summary = wb.active
+    summary.title = sheet_name(_(SUMMARY))
+    _write_summary(summary, report, _)
+    for table in report.sheets:
+        ws = wb.create_sheet(sheet_name(_(table.title), wb.sheetnames))
+        _write_table(ws, table, _)
+    props = wb.properties
+    props.title = f"{_(REPORT_TITLE)} \u2013 {visible(report.client)}".strip(" \u2013")
+    props.subject = visible(report.project)
+    props.creator = "mailsurvey"
+    props.lastModifiedBy = "mailsurvey"
+    props.language = language
+    props.created = props.modified = report.generated
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
