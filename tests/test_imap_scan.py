@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from mailsurvey.lab import LabInfo
 from mailsurvey.model import Status, UnitKind
 from mailsurvey.report import render
+from mailsurvey.report.text import visible
 from mailsurvey.store import Inventory
 
 from .imap_helpers import MUTATING, log_text, rawlog_commands, scan, snapshot
@@ -89,14 +90,15 @@ def test_quota_and_acl_permissions(full: dict[str, Any], ground_truth: dict[str,
     boxes = {m.address: m for m in inv.mailboxes}
     for address, box in ground_truth["mailboxes"].items():
         assert boxes[address].quota_limit_bytes == box["quota_limit_bytes"], address
+    # Dovecot adds RFC 4314's virtual rights c and d to what the ACL file grants
     want = {
-        (address, folder, grantee, frozenset(rights))
+        (address, folder, grantee, frozenset(rights) - {"c", "d"})
         for address, box in ground_truth["mailboxes"].items()
         for folder, grants in box.get("acl", {}).items()
         for grantee, rights in grants.items()
     }
     got = {
-        (p.mailbox, p.folder, p.grantee, frozenset(p.rights))
+        (p.mailbox, p.folder, p.grantee, frozenset(p.rights) - {"c", "d"})
         for p in inv.permissions
         if p.origin == "imap_acl"
     }
@@ -124,7 +126,8 @@ def test_scan_is_read_only(full: dict[str, Any], lab: LabInfo) -> None:
 def test_hostile_names_are_text_in_reports(
     full: dict[str, Any], ground_truth: dict[str, Any]
 ) -> None:
-    hostile = {h["path"] for h in ground_truth["hostile_folders"]}
+    # control characters are shown as control pictures, every other character as it is
+    hostile = {visible(h["path"]) for h in ground_truth["hostile_folders"]}
     xlsx = next(p for p in full["paths"] if p.suffix == ".xlsx")
     wb = load_workbook(xlsx)
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
@@ -134,7 +137,7 @@ def test_hostile_names_are_text_in_reports(
         if isinstance(c.value, str) and c.value in hostile:
             assert c.data_type == "s", c.value
     html = next(p for p in full["paths"] if p.suffix == ".html").read_text(encoding="utf-8")
-    assert "<script>alert(1)</script>" not in html
+    assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 

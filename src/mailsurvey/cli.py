@@ -16,6 +16,7 @@ from rich.console import Console
 
 from . import __version__
 from .config import ConfigError, load
+from .report.text import visible
 from .scan import FatalScanError, ScanResult, run_scan
 from .store import Store, StoreError
 
@@ -143,9 +144,12 @@ def _print_summary(result: ScanResult, store_path: Path, paths: list[Path]) -> N
             ok = c.get(f"{kind}:ok", 0)
             out.print(f"{kind}s: {ok}/{total} ok ({100 * ok / total:.1f} %)", highlight=False)
     for unit in result.failures[:20]:
-        key = unit.key.replace("\x00", " / ")
+        # folder names come from the server: a control character (ESC) must not reach
+        # the terminal as one
+        key = visible(unit.key.replace("\x00", " / "))
         out.print(
-            f"  {unit.status.value} {unit.kind.value} {key}: {unit.reason.value}: {unit.message}",
+            f"  {unit.status.value} {unit.kind.value} {key}: {unit.reason.value}: "
+            f"{visible(unit.message)}",
             highlight=False,
             markup=False,
         )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from imapclient import imap_utf7
-from imapclient.response_parser import parse_response
 
 from ..model import SIZE_BUCKETS, Namespace
 
@@ -129,22 +128,79 @@ def parse_list_entry(
     )
 
 
+def lines_with_literals(data: Sequence[object]) -> Iterator[tuple[bytes, list[bytes]]]:
+    """imaplib's untagged data, one response per item: (text, literals). A literal comes
+    as a (text-before, literal) tuple followed by the rest of the line; in the text a
+    literal is marked with a NUL byte (which cannot occur in IMAP text)."""
+    current: bytes | None = None
+    literals: list[bytes] = []
+    for item in data:
+        if isinstance(item, tuple):
+            head, literal = item
+            head = re.sub(rb"\{\d+\+?\}$", b"\x00", head)
+            current = (current or b"") + head if current is not None else head
+            literals.append(literal)
+            continue
+        if item is None:
+            continue
+        assert isinstance(item, bytes)
+        if current is not None:
+            yield current + item, literals
+            current, literals = None, []
+        elif item:
+            yield item, []
+    if current is not None:
+        yield current, literals
+
+
+def read_astring(text: bytes, pos: int, literals: list[bytes]) -> tuple[bytes, int]:
+    """An IMAP astring at ``pos``: quoted, literal (NUL marker) or atom. imapclient's lexer
+    refuses atoms with "[" (legal in a mailbox name, and Dovecot sends them), hence this."""
+    if text[pos : pos + 1] == b'"':
+        out = bytearray()
+        i = pos + 1
+        while i < len(text) and text[i : i + 1] != b'"':
+            if text[i : i + 1] == b"\\":
+                i += 1
+            out += text[i : i + 1]
+            i += 1
+        return bytes(out), i + 1
+    if text[pos : pos + 1] == b"\x00":
+        return literals.pop(0), pos + 1
+    end = text.find(b" ", pos)
+    end = len(text) if end < 0 else end
+    return text[pos:end], end
+
+
+_LIST_HEAD = re.compile(rb'^\(([^)]*)\) (NIL|"(?:[^"\\]|\\.)*") ')
+
+
+def parse_list_data(data: Sequence[object]) -> list[ListEntry]:
+    """Untagged LIST payloads: ``(flags) delimiter name``."""
+    out = []
+    for line, literals in lines_with_literals(data):
+        m = _LIST_HEAD.match(line)
+        if not m:
+            raise ValueError(f"unexpected LIST answer {line[:80]!r}")
+        raw_delim = m.group(2)
+        delim = None if raw_delim == b"NIL" else read_astring(raw_delim, 0, [])[0].decode()
+        name, _ = read_astring(line, m.end(), literals)
+        flags = tuple(f.decode("ascii", "replace") for f in m.group(1).split())
+        out.append(ListEntry(path=decode_name(name), flags=flags, delimiter=delim))
+    return out
+
+
+_STATUS_ITEMS = re.compile(rb"([A-Za-z0-9=-]+) (\d+)")
+
+
 def parse_status_data(data: Sequence[object]) -> dict[str, dict[str, int]]:
-    """Untagged STATUS payloads as imaplib collects them (``name (MESSAGES 3 SIZE 100)``,
-    names possibly as literals), by decoded name."""
-    items = [d for d in data if d not in (None, b"")]
-    if not items:
-        return {}
-    parsed = parse_response(items)
+    """Untagged STATUS payloads (``name (MESSAGES 3 SIZE 100)``), by decoded name."""
     out: dict[str, dict[str, int]] = {}
-    for name_raw, values in zip(parsed[0::2], parsed[1::2], strict=False):
-        if isinstance(name_raw, int):
-            name_raw = str(name_raw).encode()
-        pairs = iter(values)
-        out[decode_name(name_raw)] = {
-            (text(k) or "").upper(): v
-            for k, v in zip(pairs, pairs, strict=False)
-            if isinstance(v, int)
+    for line, literals in lines_with_literals(data):
+        name, end = read_astring(line, 0, literals)
+        items = line[end:].strip().strip(b"()")
+        out[decode_name(name)] = {
+            k.decode().upper(): int(v) for k, v in _STATUS_ITEMS.findall(items)
         }
     return out
 
@@ -167,26 +223,50 @@ class Quota:
     limit_messages: int | None
 
 
-def parse_quota(roots: object, quotas: Iterable[object]) -> Quota:
-    """imapclient get_quota_root() answer. STORAGE is in units of 1024 octets (RFC 9208)."""
-    root_names = [q for q in getattr(roots, "quota_roots", None) or []]
+_QUOTA_RESOURCE = re.compile(rb"([A-Za-z-]+) (\d+) (\d+)")
+
+
+def parse_quota(quotaroot: Sequence[object], quota: Sequence[object]) -> Quota | None:
+    """GETQUOTAROOT answers: ``QUOTAROOT INBOX "User quota"`` and ``QUOTA "User quota"
+    (STORAGE 10 2048)``. STORAGE counts units of 1024 octets (RFC 9208). No root: None."""
+    roots: list[str] = []
+    for line, literals in lines_with_literals(quotaroot):
+        _, pos = read_astring(line, 0, literals)  # the mailbox
+        while pos < len(line):
+            pos += 1
+            root, pos = read_astring(line, pos, literals)
+            roots.append(root.decode("utf-8", "replace"))
     used_b = limit_b = used_m = limit_m = None
-    root = None
-    for q in quotas:
-        resource = str(getattr(q, "resource", "")).upper()
-        root = str(getattr(q, "quota_root", "")) or root
-        usage, limit = int(q.usage), int(q.limit)  # type: ignore[attr-defined]
-        if resource == "STORAGE":
-            used_b, limit_b = usage * 1024, limit * 1024
-        elif resource == "MESSAGE":
-            used_m, limit_m = usage, limit
-    if root is None and root_names:
-        root = str(root_names[0])
-    return Quota(root, used_b, limit_b, used_m, limit_m)
+    for line, literals in lines_with_literals(quota):
+        _, pos = read_astring(line, 0, literals)
+        for name, usage, limit in _QUOTA_RESOURCE.findall(line[pos:]):
+            if name.upper() == b"STORAGE":
+                used_b, limit_b = int(usage) * 1024, int(limit) * 1024
+            elif name.upper() == b"MESSAGE":
+                used_m, limit_m = int(usage), int(limit)
+    if not roots:
+        return None
+    return Quota(roots[0], used_b, limit_b, used_m, limit_m)
 
 
-def parse_acl(entries: Iterable[tuple[bytes | str, bytes | str]]) -> list[tuple[str, str]]:
-    return [(text(who) or "", text(rights) or "") for who, rights in entries]
+def parse_acl(data: Sequence[object]) -> list[tuple[str, str]]:
+    """``ACL mailbox identifier rights [identifier rights ...]`` (RFC 4314)."""
+    out: list[tuple[str, str]] = []
+    for line, literals in lines_with_literals(data):
+        _, pos = read_astring(line, 0, literals)
+        while pos < len(line):
+            who, pos = read_astring(line, pos + 1, literals)
+            rights, pos = read_astring(line, pos + 1, literals)
+            out.append((who.decode("utf-8", "replace"), rights.decode("ascii", "replace")))
+    return out
+
+
+def parse_myrights(data: Sequence[object]) -> str:
+    """``MYRIGHTS mailbox rights``."""
+    for line, literals in lines_with_literals(data):
+        _, pos = read_astring(line, 0, literals)
+        return read_astring(line, pos + 1, literals)[0].decode("ascii", "replace")
+    return ""
 
 
 _GREETING_SOFTWARE = (

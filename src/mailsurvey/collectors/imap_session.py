@@ -13,13 +13,13 @@ import contextlib
 import imaplib
 import logging
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
-from imapclient.response_parser import parse_response
+from imapclient.response_parser import parse_fetch_response
 
 from ..model import SIZE_BUCKETS
 from ..secrets import Secret
@@ -118,8 +118,8 @@ class ImapSession:
     def quota(self) -> p.Quota | None:
         if not self.has("QUOTA"):
             return None
-        roots, quotas = self._c.get_quota_root("INBOX")
-        return p.parse_quota(roots, quotas)
+        answer = self._run("GETQUOTAROOT", "INBOX")
+        return p.parse_quota(answer("QUOTAROOT"), answer("QUOTA"))
 
     def list_folders(
         self, status_items: tuple[str, ...]
@@ -131,30 +131,31 @@ class ImapSession:
             options.append("SPECIAL-USE")
         if status_items and self.has("LIST-STATUS"):
             options.append(f"STATUS ({' '.join(status_items)})")
-        if not options:
-            entries = [p.parse_list_entry(f, d, n) for f, d, n in self._c.list_folders()]
-            return entries, {}
-        imap = self._c._imap
-        typ, data = imap._simple_command("LIST", '""', '"*"', "RETURN", f"({' '.join(options)})")
-        self._c._checkok("list", typ, data)
-        _, list_data = imap._untagged_response(typ, data, "LIST")
-        status_data = imap.untagged_responses.pop("STATUS", [])
-        entries = [p.parse_list_entry(f, d, n) for f, d, n in self._c._proc_folder_list(list_data)]
-        return entries, p.parse_status_data(status_data)
+        args = ['""', '"*"'] + (["RETURN", f"({' '.join(options)})"] if options else [])
+        answer = self._run("LIST", *args)
+        return p.parse_list_data(answer("LIST")), p.parse_status_data(answer("STATUS"))
 
     def status(self, path: str, items: tuple[str, ...]) -> dict[str, int]:
-        answer = self._c.folder_status(path, items)
-        return {(p.text(k) or "").upper(): int(v) for k, v in answer.items()}
+        answer = self._run("STATUS", self._quote(path), f"({' '.join(items)})")
+        return next(iter(p.parse_status_data(answer("STATUS")).values()), {})
 
     def getacl(self, path: str) -> list[tuple[str, str]]:
-        return p.parse_acl(self._c.getacl(path))
+        return p.parse_acl(self._run("GETACL", self._quote(path))("ACL"))
 
     def myrights(self, path: str) -> str:
-        data = self._c._raw_command_untagged(
-            b"MYRIGHTS", [self._c._normalise_folder(path)], uid=False
-        )
-        parsed = parse_response([d for d in data if d])
-        return p.text(parsed[-1]) or "" if parsed else ""
+        return p.parse_myrights(self._run("MYRIGHTS", self._quote(path))("MYRIGHTS"))
+
+    def _run(self, command: str, *args: str) -> Callable[[str], list[object]]:
+        """Send a command through imaplib; returns a getter of its untagged answers by
+        name, parsed by imap_parse (whose astring reader takes the atoms with "[" that
+        imapclient's lexer refuses)."""
+        imap = self._c._imap
+        typ, data = imap._simple_command(command, *args)
+        self._c._checkok(command.lower(), typ, data)
+        return lambda name: list(imap.untagged_responses.pop(name, []))
+
+    def _quote(self, path: str) -> str:
+        return str(self._c._normalise_folder(path).decode("ascii"))
 
     # -- folder level ---------------------------------------------------------------------
 
@@ -194,16 +195,15 @@ class ImapSession:
     def fetch_all(self, exists: int, batch: int) -> Iterator[tuple[int, datetime | None]]:
         """Size and INTERNALDATE of messages 1..exists, ``batch`` at a time by sequence
         number, so memory holds one batch, never the folder."""
-        self._c.use_uid = False
-        try:
-            for start in range(1, exists + 1, batch):
-                end = min(start + batch - 1, exists)
-                answer = self._c.fetch(f"{start}:{end}", ["RFC822.SIZE", "INTERNALDATE"])
-                for v in answer.values():
-                    yield int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")
-                del answer
-        finally:
-            self._c.use_uid = True
+        for start in range(1, exists + 1, batch):
+            end = min(start + batch - 1, exists)
+            data = self._c._raw_command_untagged(
+                b"FETCH", [f"{start}:{end}".encode(), b"(RFC822.SIZE INTERNALDATE)"], uid=False
+            )
+            answer = parse_fetch_response(data, False, False)
+            for v in answer.values():
+                yield int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")
+            del answer, data
 
     def logout(self) -> None:
         try:
