@@ -114,6 +114,11 @@ def test_visible_maps_every_control_character() -> None:
     assert visible("Zażółć 受信 <&>") == "Zażółć 受信 <&>"
 
 
+def test_visible_shows_bidi_overrides_so_a_name_cannot_disguise_itself() -> None:
+    assert visible("\u202etxt.exe") == "<U+202E>txt.exe"
+    assert visible("a\u2066b\u2069") == "a<U+2066>b<U+2069>"
+
+
 def test_slug() -> None:
     assert slug("Łódź Sp. z o.o.") == "lodz-sp-z-o-o"
     assert slug("Acme BV") == "acme-bv"

@@ -13,6 +13,13 @@ _VISIBLE[0x7F] = 0x2421
 _VISIBLE.update({code: 0xFFFD for code in range(0xD800, 0xE000)})
 _VISIBLE[0xFFFE] = 0xFFFD
 _VISIBLE[0xFFFF] = 0xFFFD
+# Bidirectional overrides and isolates reorder what follows them ("\u202etxt.exe" reads
+# as "exe.txt"): a name must not disguise itself, so they are shown as their code point.
+_VISIBLE_BIDI: dict[int, str] = {
+    code: f"<U+{code:04X}>"
+    for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+_VISIBLE_ALL: dict[int, int | str] = {**_VISIBLE, **_VISIBLE_BIDI}
 
 
 def visible(text: str) -> str:
@@ -21,7 +28,7 @@ def visible(text: str) -> str:
     Nothing is dropped: ``"a\\x01b"`` becomes ``"a\u2401b"``, so a reader sees that the
     name holds a control character, and no writer can choke on it.
     """
-    return text.translate(_VISIBLE)
+    return text.translate(_VISIBLE_ALL)
 
 
 # Letters NFKD does not decompose into ASCII.
