@@ -148,3 +148,15 @@ def test_undecodable_and_control_names_in_every_format(tmp_path: Path) -> None:
     assert "bad\ufffd\u2400\u2421" in html_path.read_text(encoding="utf-8")
     ws = openpyxl.load_workbook(xlsx_path)["Folders"]
     assert "bad\ufffd\u2400\u2421" in [c.value for c in ws["B"]]
+
+
+def test_no_quota_is_shown_as_no_limit_not_unknown() -> None:
+    from mailsurvey.report.i18n import NO_LIMIT
+
+    inv = sample_inventory()
+    inv.mailboxes = [replace(m, quota_unlimited=m.address == BOB) for m in inv.mailboxes]
+    table = next(t for t in build_report(inv).sheets if t.key == "mailboxes")
+    keys = [c.key for c in table.columns]
+    rows = {r[0]: dict(zip(keys, r, strict=True)) for r in table.rows}
+    assert rows[BOB]["quota_limit"] == NO_LIMIT
+    assert rows[ALICE]["quota_limit"] != NO_LIMIT

@@ -102,6 +102,7 @@ class Mailbox:
     quota_limit_bytes: int | None = None
     quota_used_messages: int | None = None
     quota_limit_messages: int | None = None
+    quota_unlimited: bool = False  # the server said there is no quota (known, not unknown)
     namespaces: tuple[Namespace, ...] = ()
     delimiter: str | None = None
 

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS servers (
 CREATE TABLE IF NOT EXISTS mailboxes (
     source TEXT NOT NULL, address TEXT NOT NULL, display_name TEXT, kind TEXT NOT NULL,
     quota_root TEXT, quota_used_bytes INTEGER, quota_limit_bytes INTEGER,
-    quota_used_messages INTEGER, quota_limit_messages INTEGER,
+    quota_used_messages INTEGER, quota_limit_messages INTEGER, quota_unlimited INTEGER NOT NULL,
     namespaces TEXT NOT NULL, delimiter TEXT,
     PRIMARY KEY (source, address));
 CREATE TABLE IF NOT EXISTS folders (
@@ -218,7 +218,7 @@ class Store:
             self._put_unit(db, unit)
             if mailbox is not None:
                 db.execute(
-                    "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         mailbox.source,
                         mailbox.address,
@@ -229,6 +229,7 @@ class Store:
                         mailbox.quota_limit_bytes,
                         mailbox.quota_used_messages,
                         mailbox.quota_limit_messages,
+                        int(mailbox.quota_unlimited),
                         json.dumps([[n.kind, n.prefix, n.delimiter] for n in mailbox.namespaces]),
                         mailbox.delimiter,
                     ),
@@ -353,8 +354,9 @@ class Store:
                     quota_limit_bytes=r[6],
                     quota_used_messages=r[7],
                     quota_limit_messages=r[8],
-                    namespaces=tuple(Namespace(*n) for n in json.loads(str(r[9]))),
-                    delimiter=r[10],
+                    quota_unlimited=bool(r[9]),
+                    namespaces=tuple(Namespace(*n) for n in json.loads(str(r[10]))),
+                    delimiter=r[11],
                 )
             )
         for r in self._rows("SELECT * FROM folders ORDER BY source, mailbox, path"):

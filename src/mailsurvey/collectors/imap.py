@@ -256,6 +256,7 @@ def _scan_mailbox(
         quota_limit_bytes=quota.limit_bytes if quota else None,
         quota_used_messages=quota.used_messages if quota else None,
         quota_limit_messages=quota.limit_messages if quota else None,
+        quota_unlimited=quota is not None and quota.root is None,
         namespaces=namespaces,
         delimiter=delimiter,
     )

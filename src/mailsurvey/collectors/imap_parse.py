@@ -226,9 +226,10 @@ class Quota:
 _QUOTA_RESOURCE = re.compile(rb"([A-Za-z-]+) (\d+) (\d+)")
 
 
-def parse_quota(quotaroot: Sequence[object], quota: Sequence[object]) -> Quota | None:
+def parse_quota(quotaroot: Sequence[object], quota: Sequence[object]) -> Quota:
     """GETQUOTAROOT answers: ``QUOTAROOT INBOX "User quota"`` and ``QUOTA "User quota"
-    (STORAGE 10 2048)``. STORAGE counts units of 1024 octets (RFC 9208). No root: None."""
+    (STORAGE 10 2048)``. STORAGE counts units of 1024 octets (RFC 9208). No root: no
+    quota applies (root None)."""
     roots: list[str] = []
     for line, literals in lines_with_literals(quotaroot):
         _, pos = read_astring(line, 0, literals)  # the mailbox
@@ -244,9 +245,7 @@ def parse_quota(quotaroot: Sequence[object], quota: Sequence[object]) -> Quota |
                 used_b, limit_b = int(usage) * 1024, int(limit) * 1024
             elif name.upper() == b"MESSAGE":
                 used_m, limit_m = int(usage), int(limit)
-    if not roots:
-        return None
-    return Quota(roots[0], used_b, limit_b, used_m, limit_m)
+    return Quota(roots[0] if roots else None, used_b, limit_b, used_m, limit_m)
 
 
 def parse_acl(data: Sequence[object]) -> list[tuple[str, str]]:

@@ -39,6 +39,9 @@ class Word:
     msgid: str
 
 
+NO_LIMIT = Word("No limit")
+NOT_KNOWN = Word("unknown")
+
 # Our words for model values, translated where they are shown.
 STATUS_WORDS = {
     Status.OK: Word("OK"),

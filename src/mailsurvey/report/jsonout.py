@@ -83,6 +83,7 @@ def _mailbox(t: MailboxTotals) -> dict[str, Any]:
         "quota_limit_bytes": record.get("quota_limit_bytes"),
         "quota_used_messages": record.get("quota_used_messages"),
         "quota_limit_messages": record.get("quota_limit_messages"),
+        "quota_unlimited": record.get("quota_unlimited", False),
         "namespaces": record.get("namespaces", []),
         "delimiter": record.get("delimiter"),
         "totals": {

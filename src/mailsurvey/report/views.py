@@ -23,6 +23,8 @@ from .i18n import (
     KIND_WORDS,
     MAILBOX_KIND_WORDS,
     N_,
+    NO_LIMIT,
+    NOT_KNOWN,
     REASON_WORDS,
     SECURITY_WORDS,
     STATUS_WORDS,
@@ -150,11 +152,21 @@ def _sources(inv: Inventory) -> Table:
             rows.append((name, None, None, None, None, None, None))
             continue
         security = SECURITY_WORDS.get(s.security, s.security)
-        rows.append((name, s.host, s.port, s.software, s.version, security, s.tls_verified))
+        rows.append(
+            (
+                name,
+                s.host,
+                str(s.port),
+                s.software or NOT_KNOWN,
+                s.version or NOT_KNOWN,
+                security,
+                s.tls_verified,
+            )
+        )
     columns = (
         Column("source", N_("Source"), width=16),
         Column("host", N_("Host"), width=28),
-        Column("port", N_("Port"), Kind.INT, width=8),
+        Column("port", N_("Port"), width=8),
         Column("software", N_("Server software"), width=18),
         Column("version", N_("Version"), width=12),
         Column("security", N_("Security"), width=14, alert=frozenset({SECURITY_WORDS["plain"]})),
@@ -227,8 +239,12 @@ def _mailboxes(totals: tuple[MailboxTotals, ...]) -> Table:
     for t in totals:
         m = t.mailbox
         used = m.quota_used_bytes if m else None
-        limit = m.quota_limit_bytes if m else None
-        share = used / limit if used is not None and limit else None
+        limit: Value = m.quota_limit_bytes if m else None
+        share: Value = (
+            used / limit if used is not None and isinstance(limit, int) and limit else None
+        )
+        if m and m.quota_unlimited:
+            limit = share = NO_LIMIT
         rows.append(
             (
                 t.address,
