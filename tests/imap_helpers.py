@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from imapclient import IMAPClient
+from imapclient.response_parser import parse_fetch_response
 
+from mailsurvey.collectors.imap_parse import ListEntry, parse_list_data
 from mailsurvey.config import load
 from mailsurvey.demo import lab_config
 from mailsurvey.lab import LabInfo
@@ -66,16 +68,19 @@ def client(lab: LabInfo, address: str) -> IMAPClient:
 
 def snapshot(lab: LabInfo, addresses: list[str]) -> dict[tuple[str, str], Any]:
     """Flags of every message and UIDNEXT/HIGHESTMODSEQ of every folder, read with
-    EXAMINE and FETCH FLAGS only."""
+    EXAMINE and FETCH FLAGS only. CONDSTORE is enabled first, so Dovecot tracks modseqs
+    from before the scan: any change during the scan would raise HIGHESTMODSEQ."""
     state: dict[tuple[str, str], Any] = {}
     for address in addresses:
         c = client(lab, address)
+        c.enable("CONDSTORE")
         try:
-            for flags, _, name in c.list_folders():
-                if b"\\Noselect" in flags or name.startswith("shared"):
+            for entry in list_folders(c):
+                name = entry.path
+                if entry.noselect or name.startswith("shared"):
                     continue
                 info = c.select_folder(name, readonly=True)
-                messages = c.fetch("1:*", ["FLAGS"]) if info[b"EXISTS"] else {}
+                messages = fetch_flags(c) if info[b"EXISTS"] else {}
                 state[(address, name)] = (
                     info.get(b"UIDNEXT"),
                     info.get(b"HIGHESTMODSEQ"),
@@ -86,17 +91,33 @@ def snapshot(lab: LabInfo, addresses: list[str]) -> dict[tuple[str, str], Any]:
     return state
 
 
+def list_folders(c: IMAPClient) -> list[ListEntry]:
+    """LIST, parsed by mailsurvey's reader (imapclient's lexer refuses atoms with "[")."""
+    typ, data = c._imap._simple_command("LIST", '""', '"*"')
+    assert typ == "OK", data
+    return parse_list_data(c._imap.untagged_responses.pop("LIST", []))
+
+
+def fetch_flags(c: IMAPClient) -> dict[int, Any]:
+    """FLAGS of every message (imapclient's fetch() takes no "1:*" range)."""
+    data = c._raw_command_untagged(b"FETCH", [b"1:*", b"(UID FLAGS)"], uid=False)
+    return dict(parse_fetch_response(data, False, True))
+
+
 def rawlog_commands(lab: LabInfo) -> Iterator[tuple[Path, str]]:
     """Every command word clients sent, from Dovecot's rawlog (client -> server bytes)."""
     for path in lab.rawlog_root.glob("**/dovecot.rawlog/*.in"):
         for line in path.read_bytes().splitlines():
             parts = line.split()
+            if parts and re.fullmatch(rb"\d+\.\d+", parts[0]):  # rawlog's timestamp
+                parts = parts[1:]
             if len(parts) < 2:
                 continue
             word = parts[1].upper()
             if word == b"UID" and len(parts) > 2:
                 word = parts[2].upper()
-            yield path, word.decode("ascii", "replace") + " " + line.decode("utf-8", "replace")
+            text = b" ".join(parts).decode("utf-8", "replace")
+            yield path, word.decode("ascii", "replace") + " " + text
 
 
 def log_text(lab: LabInfo) -> str:
