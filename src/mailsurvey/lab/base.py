@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
+import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -125,9 +127,6 @@ class Paths:
         inside = self.lab_dir / "run"
         if len(str(inside)) <= 60:
             return inside
-        import hashlib
-        import tempfile
-
         digest = hashlib.sha256(str(self.lab_dir).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"mailsurvey-lab-{digest}"
 
