@@ -2,14 +2,14 @@
 inventory needs over raw TLS sockets, with regex parsing and no framework, at the same
 concurrency as mailsurvey. Prints one JSON line of figures.
 
-Usage: imap_floor.py HOST PORT CA_FILE MASTER_USER MASTER_PW_FILE ACCOUNTS_CSV CONCURRENCY
+Usage: imap_floor.py HOST PORT CA_FILE MASTER_USER MASTER_PW_FILE ACCOUNTS_CSV CONCURRENCY MODE
+(MODE: auto = let the server count where it can, fetch = read every message's size)
 """
 
 from __future__ import annotations
 
 import json
 import re
-import resource
 import socket
 import ssl
 import sys
@@ -19,12 +19,31 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 BOUNDS = (100 * 1024, 1 << 20, 10 << 20, 25 << 20, 35 << 20, 150 << 20)
-SMALL = 1000
 BATCH = 5000
 LITERAL = re.compile(rb"\{(\d+)\}\r\n$")
 STATUS_RE = re.compile(rb"^\* STATUS (.*) \((.*)\)\r\n$")
 LIST_RE = re.compile(rb"^\* LIST \(([^)]*)\) (\S+) (.*)\r\n$")
-FETCH_RE = re.compile(rb"RFC822\.SIZE (\d+)")
+FETCH_RE = re.compile(rb'RFC822\.SIZE (\d+) INTERNALDATE "([^"]+)"')
+MONTHS = {
+    m: b"%02d" % i
+    for i, m in enumerate(
+        (
+            b"Jan",
+            b"Feb",
+            b"Mar",
+            b"Apr",
+            b"May",
+            b"Jun",
+            b"Jul",
+            b"Aug",
+            b"Sep",
+            b"Oct",
+            b"Nov",
+            b"Dec",
+        ),
+        start=1,
+    )
+}
 COUNT_RE = re.compile(rb"COUNT (\d+)")
 
 
@@ -65,8 +84,8 @@ def unquote(raw: bytes) -> bytes:
     return raw.split(b"\r\n", 1)[1] if m else raw
 
 
-def account(args: tuple[str, int, ssl.SSLContext, str, str, str]) -> tuple[int, int]:
-    host, port, ctx, master, pw, address = args
+def account(args: tuple[str, int, ssl.SSLContext, str, str, str, str]) -> tuple[int, int]:
+    host, port, ctx, master, pw, address, mode = args
     c = Conn(host, port, ctx)
     c.cmd(b"LOGIN " + quote(f"{address}*{master}".encode()) + b" " + quote(pw.encode()))
     caps = b" ".join(c.cmd(b"CAPABILITY")).upper()
@@ -101,33 +120,47 @@ def account(args: tuple[str, int, ssl.SSLContext, str, str, str]) -> tuple[int, 
             if line.endswith(b" EXISTS\r\n"):
                 exists = int(line.split()[1])
         messages += exists
-        if exists > SMALL and fast_ok:
+        if fast_ok and mode == "auto":
             for b in BOUNDS:
                 COUNT_RE.search(b"".join(c.cmd(b"UID SEARCH RETURN (COUNT) LARGER %d" % (b - 1))))
-            for key in (b"(MIN) (ARRIVAL)", b"(MAX) (ARRIVAL)", b"(MAX) (SIZE)"):
+            for key in (b"(MIN MAX) (ARRIVAL)", b"(MIN MAX) (SIZE)"):
                 c.cmd(b"UID SORT RETURN " + key + b" UTF-8 ALL")
             c.cmd(b"UID FETCH 1 (RFC822.SIZE INTERNALDATE)")
         else:
             hist = [0] * 7
+            oldest = newest = b""
             for start in range(1, exists + 1, BATCH):
                 end = min(start + BATCH - 1, exists)
                 for line in c.cmd(b"FETCH %d:%d (RFC822.SIZE INTERNALDATE)" % (start, end)):
                     m = FETCH_RE.search(line)
                     if m:
                         hist[bisect_right(BOUNDS, int(m.group(1)))] += 1
+                        d = m.group(2)  # the least work that orders dates (zone ignored)
+                        key = d[-20:-16] + MONTHS[d[-23:-20]] + d[:-24].strip() + d[-15:-6]
+                        oldest = min(oldest, key) if oldest else key
+                        newest = max(newest, key)
     c.cmd(b"LOGOUT")
     return folders, messages
 
 
+def peak_rss_mb() -> float:
+    """VmHWM: this process's own peak RSS (ru_maxrss would include the parent's peak,
+    as Linux keeps it across execve)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
-    host, port, ca, master, pw_file, csv_file, conc = sys.argv[1:8]
+    host, port, ca, master, pw_file, csv_file, conc, mode = sys.argv[1:9]
     ctx = ssl.create_default_context(cafile=ca)
     pw = Path(pw_file).read_text().strip()
     addresses = [a.strip() for a in Path(csv_file).read_text().splitlines()[1:] if a.strip()]
     start = time.perf_counter()
     with ThreadPoolExecutor(int(conc)) as pool:
         results = list(
-            pool.map(account, [(host, int(port), ctx, master, pw, a) for a in addresses])
+            pool.map(account, [(host, int(port), ctx, master, pw, a, mode) for a in addresses])
         )
     seconds = time.perf_counter() - start
     print(
@@ -137,7 +170,7 @@ def main() -> None:
                 "mailboxes": len(addresses),
                 "folders": sum(r[0] for r in results),
                 "messages": sum(r[1] for r in results),
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": peak_rss_mb(),
             }
         )
     )

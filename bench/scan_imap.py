@@ -3,7 +3,8 @@
 Seeds a larger organisation in a lab of its own (loopback, free ports), then scans it
 with mailsurvey and with a bare floor script (bench/imap_floor.py: the same commands over
 raw sockets) at the same concurrency, alternating, after one untimed warm-up pass that
-lets Dovecot build its indexes. Then scans one folder of 1,000,000 messages for peak RSS.
+lets Dovecot build its indexes; both with the server counting (count_method auto) and
+reading every message (fetch). Then scans one folder of 1,000,000 messages for peak RSS.
 Prints figures; asserts nothing (compare the ratios of one run).
 
     .venv/bin/python bench/scan_imap.py [--mailboxes 200] [--messages 2000]
@@ -29,8 +30,10 @@ HERE = Path(__file__).resolve().parent
 
 # Runs mailsurvey's scan in a fresh process and prints its figures as JSON.
 MAILSURVEY_RUN = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from imap_floor import peak_rss_mb
 from mailsurvey.config import load
 from mailsurvey.scan import run_scan
 from mailsurvey.store import Store
@@ -47,7 +50,7 @@ print(json.dumps({
     "folders": len(inv.folders),
     "messages": sum(f.messages or 0 for f in inv.folders),
     "failures": len(result.failures),
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_rss_mb": peak_rss_mb(),
 }))
 """
 
@@ -63,15 +66,17 @@ def run_json(cmd: list[str]) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def mailsurvey(info: LabInfo, work: Path, concurrency: int, tag: str) -> dict[str, float]:
+def mailsurvey(
+    info: LabInfo, work: Path, concurrency: int, tag: str, mode: str = "auto"
+) -> dict[str, float]:
     out = work / tag
-    config = lab_config(info, out, concurrency=concurrency)
+    config = lab_config(info, out, concurrency=concurrency, count_method=mode)
     store = out / "scan.sqlite"
     store.unlink(missing_ok=True)
-    return run_json([sys.executable, "-c", MAILSURVEY_RUN, str(config), str(store)])
+    return run_json([sys.executable, "-c", MAILSURVEY_RUN, str(config), str(store), str(HERE)])
 
 
-def floor(info: LabInfo, concurrency: int) -> dict[str, float]:
+def floor(info: LabInfo, concurrency: int, mode: str = "auto") -> dict[str, float]:
     return run_json(
         [
             sys.executable,
@@ -83,8 +88,24 @@ def floor(info: LabInfo, concurrency: int) -> dict[str, float]:
             str(info.master_password_file),
             str(accounts_csv(info.lab_dir)),
             str(concurrency),
+            mode,
         ]
     )
+
+
+def compare(info: LabInfo, work: Path, concurrency: int, rounds: int, mode: str) -> None:
+    ours, bare = [], []
+    for i in range(rounds):
+        ours.append(mailsurvey(info, work, concurrency, f"{mode}{i}", mode))
+        bare.append(floor(info, concurrency, mode))
+    m = statistics.median(r["seconds"] for r in ours)
+    f = statistics.median(r["seconds"] for r in bare)
+    print(f"count_method {mode}, concurrency {concurrency}, median of {rounds} rounds")
+    print(f"  mailsurvey: {rates(min(ours, key=lambda r: r['seconds']))}")
+    print(f"  floor:      {rates(min(bare, key=lambda r: r['seconds']))}")
+    print(f"  mailsurvey / floor time: {m / f:.2f}x (goal <= 1.5x)")
+    if ours[0]["messages"] != bare[0]["messages"] or ours[0]["failures"]:
+        print(f"  MISMATCH: mailsurvey {ours[0]} floor {bare[0]}")
 
 
 def rates(r: dict[str, float]) -> str:
@@ -120,18 +141,9 @@ def main() -> None:
                 f"seeded {args.mailboxes} mailboxes x {args.messages} messages in "
                 f"{time.perf_counter() - t:.1f} s"
             )
-            floor(info, args.concurrency)  # warm-up: Dovecot builds its indexes
-            ours, bare = [], []
-            for i in range(args.rounds):
-                ours.append(mailsurvey(info, work, args.concurrency, f"run{i}"))
-                bare.append(floor(info, args.concurrency))
-            m = statistics.median(r["seconds"] for r in ours)
-            f = statistics.median(r["seconds"] for r in bare)
-            print(f"concurrency {args.concurrency}, median of {args.rounds} rounds")
-            print(f"  mailsurvey: {rates(min(ours, key=lambda r: r['seconds']))}")
-            print(f"  floor:      {rates(min(bare, key=lambda r: r['seconds']))}")
-            print(f"  mailsurvey / floor time: {m / f:.2f}x (goal <= 1.5x)")
-            assert ours[0]["messages"] == bare[0]["messages"], (ours[0], bare[0])
+            floor(info, args.concurrency, "fetch")  # warm-up: Dovecot builds its indexes
+            for mode in ("auto", "fetch"):
+                compare(info, work, args.concurrency, args.rounds, mode)
 
             if args.huge:
                 t = time.perf_counter()
@@ -139,9 +151,13 @@ def main() -> None:
                 print(
                     f"seeded one folder of {args.huge} messages in {time.perf_counter() - t:.1f} s"
                 )
-                floor(info, 1)  # warm-up
-                huge = mailsurvey(info, work, 1, "huge")
-                print(f"  one folder of {args.huge} messages: {rates(huge)} (goal: RSS < 150 MB)")
+                floor(info, 1, "fetch")  # warm-up
+                for mode in ("auto", "fetch"):
+                    huge = mailsurvey(info, work, 1, f"huge-{mode}", mode)
+                    print(
+                        f"  one folder of {args.huge} messages, count_method {mode}: "
+                        f"{rates(huge)} (goal: RSS < 150 MB)"
+                    )
         finally:
             down(lab_dir)
 

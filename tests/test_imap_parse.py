@@ -22,7 +22,7 @@ def test_aggregate_matches_histogram_bounds() -> None:
     sizes = [1, 100 * 1024 - 1, 100 * 1024, MB, 35 * MB, 150 * MB - 1, 150 * MB]
     tz = timezone(timedelta(hours=2))
     for i, size in enumerate(sizes):
-        agg.add(size, datetime(2020, 1, 1 + i, 12, tzinfo=tz))
+        agg.add(size, int(datetime(2020, 1, 1 + i, 12, tzinfo=tz).timestamp()))
     assert agg.messages == 7 and agg.bytes == sum(sizes) and agg.largest == 150 * MB
     assert agg.histogram == [2, 1, 1, 0, 0, 2, 1]
     assert agg.oldest == datetime(2020, 1, 1, 10, tzinfo=UTC)
@@ -76,3 +76,87 @@ def test_special_use_and_depth() -> None:
     assert p.special_use("INBOX", ()) == "\\Inbox"
     assert p.special_use("Verzonden", ("\\HasNoChildren", "\\Sent")) == "\\Sent"
     assert p.folder_depth("a/b/c", "/") == 2 and p.folder_depth("a.b", None) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"17-Jul-1996 02:44:25 -0700",
+        b" 1-Feb-2024 00:00:00 +0100",
+        b"29-Feb-2000 23:59:59 +0000",
+        b"31-Dec-1969 23:00:00 -0130",
+        b"01-Mar-2100 12:00:00 +1400",
+    ],
+)
+def test_internaldate_seconds_equal_the_standard_parser(raw: bytes) -> None:
+    want = datetime.strptime(raw.decode().strip(), "%d-%b-%Y %H:%M:%S %z")
+    assert p.internaldate_ts(raw) == int(want.timestamp())
+
+
+def test_internaldate_refuses_what_it_is_not() -> None:
+    assert p.internaldate_ts(b"yesterday") is None
+    assert p.internaldate_ts(b"17-Foo-1996 02:44:25 -0700") is None
+
+
+def test_fetch_lines_fast_and_general_shapes() -> None:
+    # as imaplib keeps untagged FETCH answers: the sequence number, then the items
+    data = [
+        b'1 (RFC822.SIZE 120 INTERNALDATE "17-Jul-1996 02:44:25 -0700")',
+        b'2 (INTERNALDATE "17-Jul-1996 02:44:25 -0700" RFC822.SIZE 130)',
+        b'3 (FLAGS (\\Seen) RFC822.SIZE 140 INTERNALDATE "17-Jul-1996 02:44:25 -0700")',
+        b"4 (FLAGS (\\Seen))",  # unsolicited: no size, not a message of ours
+    ]
+    got = sorted(p.parse_size_date_lines(data))
+    ts = p.internaldate_ts(b"17-Jul-1996 02:44:25 -0700")
+    assert got == [(120, ts), (130, ts), (140, ts)]
+
+
+class ScriptedConnection:
+    """Plays a server's lines to stream_untagged, as imaplib's socket reads would."""
+
+    def __init__(self, script: bytes) -> None:
+        import io
+
+        self.sent = b""
+        self.buf = io.BytesIO(script)
+
+    def _new_tag(self) -> bytes:
+        return b"T1"
+
+    def send(self, data: bytes) -> None:
+        self.sent += data
+
+    def readline(self) -> bytes:
+        return self.buf.readline()
+
+    def read(self, n: int) -> bytes:
+        return self.buf.read(n)
+
+
+def test_stream_untagged_keeps_imaplib_shape_with_literals() -> None:
+    from mailsurvey.collectors.imap_session import stream_untagged
+
+    script = (
+        b'* 1 FETCH (RFC822.SIZE 120 INTERNALDATE "17-Jul-1996 02:44:25 -0700")\r\n'
+        b"* 3 EXISTS\r\n"
+        b"* 2 FETCH (RFC822.SIZE 130 INTERNALDATE {26}\r\n17-Jul-1996 02:44:25 -0700)\r\n"
+        b"T1 OK Fetch completed.\r\n"
+    )
+    conn = ScriptedConnection(script)
+    data = stream_untagged(conn, b"FETCH 1:2 (RFC822.SIZE INTERNALDATE)")  # type: ignore[arg-type]
+    assert conn.sent == b"T1 FETCH 1:2 (RFC822.SIZE INTERNALDATE)\r\n"
+    ts = p.internaldate_ts(b"17-Jul-1996 02:44:25 -0700")
+    assert sorted(p.parse_size_date_lines(data)) == [(120, ts), (130, ts)]
+
+
+def test_stream_untagged_raises_on_no_bye_and_eof() -> None:
+    import imaplib
+
+    from mailsurvey.collectors.imap_session import stream_untagged
+
+    with pytest.raises(imaplib.IMAP4.error, match="NO"):
+        stream_untagged(ScriptedConnection(b"T1 NO [SERVERBUG] oops\r\n"), b"FETCH 1 (UID)")  # type: ignore[arg-type]
+    with pytest.raises(imaplib.IMAP4.abort):
+        stream_untagged(ScriptedConnection(b"* BYE shutting down\r\n"), b"FETCH 1 (UID)")  # type: ignore[arg-type]
+    with pytest.raises(imaplib.IMAP4.abort):
+        stream_untagged(ScriptedConnection(b""), b"FETCH 1 (UID)")  # type: ignore[arg-type]

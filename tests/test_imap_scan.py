@@ -50,7 +50,20 @@ def test_every_unit_ok(full: dict[str, Any], ground_truth: dict[str, Any]) -> No
 def test_every_folder_equals_ground_truth(
     full: dict[str, Any], ground_truth: dict[str, Any]
 ) -> None:
-    inv: Inventory = full["inv"]
+    assert_matches_truth(full["inv"], ground_truth)
+    assert {f.method for f in full["inv"].folders if f.messages} == {"status+search"}
+
+
+def test_reading_every_message_gives_the_same_figures(
+    lab: LabInfo, ground_truth: dict[str, Any], tmp_path: Path
+) -> None:
+    result, inv = scan(lab, tmp_path, count_method="fetch", fetch_batch=700)
+    assert result.all_ok
+    assert_matches_truth(inv, ground_truth)
+    assert {f.method for f in inv.folders if f.messages} == {"fetch"}
+
+
+def assert_matches_truth(inv: Inventory, ground_truth: dict[str, Any]) -> None:
     got = {(f.mailbox, f.path): f for f in inv.folders}
     for address, box in ground_truth["mailboxes"].items():
         paths = {path for (a, path) in got if a == address}

@@ -146,6 +146,11 @@ class ImapSource(_Strict):
     accounts: Path | list[Account]
     concurrency: int = Field(4, ge=1, le=64)
     fetch_batch: int = Field(5000, ge=100, le=100_000)
+    count_method: Literal["auto", "fetch"] = Field(
+        "auto",
+        description="auto: let the server count (STATUS=SIZE, ESEARCH, ESORT) where it can; "
+        "fetch: read every message's size and date (to cross-check a server's own counts)",
+    )
 
     @field_validator("accounts", mode="before")
     @classmethod

@@ -35,10 +35,6 @@ from ..store import folder_unit_key
 from . import imap_parse as p
 from .imap_session import AuthRejected, ImapSession, ssl_context
 
-# At or below this many messages one FETCH costs less than the ~10 round trips of the
-# search path, and gives exact figures.
-SMALL_FOLDER = 1000
-
 
 class Sink(Protocol):
     def write_server(self, server: Server) -> None: ...
@@ -375,16 +371,18 @@ def _figures(
             )
         )
     caps = session.capabilities()
+    # The server counts for us when it can: about ten small commands whatever the size
+    # of the folder, where FETCH costs a line per message to transfer and parse.
     fast = (
-        exists > SMALL_FOLDER and not mismatch and "SIZE" in status and {"ESEARCH", "ESORT"} <= caps
+        ctx.source.count_method == "auto"
+        and not mismatch
+        and "SIZE" in status
+        and {"ESEARCH", "ESORT"} <= caps
     )
     if fast:
         hist = p.histogram_from_counts(exists, session.count_at_least())
-        uids = {
-            "oldest": session.sort_extreme(b"ARRIVAL", b"MIN"),
-            "newest": session.sort_extreme(b"ARRIVAL", b"MAX"),
-            "largest": session.sort_extreme(b"SIZE", b"MAX"),
-        }
+        oldest, newest = session.sort_extremes(b"ARRIVAL")
+        uids = {"oldest": oldest, "newest": newest, "largest": session.sort_extremes(b"SIZE")[1]}
         got = session.fetch_uids(sorted({u for u in uids.values() if u is not None}))
         pick = {k: got.get(u) if u is not None else None for k, u in uids.items()}
         return {

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from imapclient import imap_utf7
+from imapclient.response_parser import parse_fetch_response
 
 from ..model import SIZE_BUCKETS, Namespace
 
@@ -48,27 +49,110 @@ def special_use(path: str, flags: Iterable[str]) -> str | None:
 
 @dataclass
 class SizeAggregate:
-    """Streams message sizes and dates into a folder's figures, in constant memory."""
+    """Streams message sizes and dates into a folder's figures, in constant memory.
+    Dates are kept as POSIX seconds (cheap to compare) and turned into datetimes once."""
 
     messages: int = 0
     bytes: int = 0
     largest: int | None = None
-    oldest: datetime | None = None
-    newest: datetime | None = None
+    oldest_ts: int | None = None
+    newest_ts: int | None = None
     histogram: list[int] = field(default_factory=lambda: [0] * (len(SIZE_BUCKETS) + 1))
 
-    def add(self, size: int, when: datetime | None) -> None:
+    def add(self, size: int, when: int | None) -> None:
         self.messages += 1
         self.bytes += size
         if self.largest is None or size > self.largest:
             self.largest = size
         self.histogram[bisect_right(SIZE_BUCKETS, size)] += 1
         if when is not None:
-            when = as_utc(when)
-            if self.oldest is None or when < self.oldest:
-                self.oldest = when
-            if self.newest is None or when > self.newest:
-                self.newest = when
+            if self.oldest_ts is None or when < self.oldest_ts:
+                self.oldest_ts = when
+            if self.newest_ts is None or when > self.newest_ts:
+                self.newest_ts = when
+
+    @property
+    def oldest(self) -> datetime | None:
+        return None if self.oldest_ts is None else datetime.fromtimestamp(self.oldest_ts, UTC)
+
+    @property
+    def newest(self) -> datetime | None:
+        return None if self.newest_ts is None else datetime.fromtimestamp(self.newest_ts, UTC)
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        (
+            b"jan",
+            b"feb",
+            b"mar",
+            b"apr",
+            b"may",
+            b"jun",
+            b"jul",
+            b"aug",
+            b"sep",
+            b"oct",
+            b"nov",
+            b"dec",
+        ),
+        start=1,
+    )
+}
+_INTERNALDATE = re.compile(
+    rb"^\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$"
+)
+
+
+def internaldate_ts(raw: bytes) -> int | None:
+    """``17-Jul-1996 02:44:25 -0700`` (RFC 3501 date-time) as POSIX seconds; None if it
+    is not one. Arithmetic, not strptime: a folder may hold a million of them."""
+    m = _INTERNALDATE.match(raw)
+    if not m:
+        return None
+    day, mon, year, hh, mm, ss, sign, zh, zm = m.groups()
+    month = _MONTHS.get(mon.lower())
+    if month is None:
+        return None
+    y, mo = int(year), month
+    # days from civil (Howard Hinnant's algorithm), 1970-01-01 = 0
+    y -= mo <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (mo + (-3 if mo > 2 else 9)) + 2) // 5 + int(day) - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    offset = (int(zh) * 3600 + int(zm) * 60) * (-1 if sign == b"-" else 1)
+    return days * 86400 + int(hh) * 3600 + int(mm) * 60 + int(ss) - offset
+
+
+_FETCH_SIZE_DATE = re.compile(
+    rb'^\d+ \((?:RFC822\.SIZE (\d+) INTERNALDATE "([^"]*)"'
+    rb'|INTERNALDATE "([^"]*)" RFC822\.SIZE (\d+))\)$'
+)
+
+
+def parse_size_date_lines(data: Sequence[object]) -> Iterator[tuple[int, int | None]]:
+    """(size, INTERNALDATE seconds) per FETCH answer, as imaplib keeps them
+    (``1 (RFC822.SIZE 120 INTERNALDATE "...")``). The usual one-line shape is read
+    with one regex; anything else (a literal, extra items such as an unsolicited FLAGS)
+    goes through imapclient's general parser."""
+    odd: list[object] = []
+    for item in data:
+        m = _FETCH_SIZE_DATE.match(item) if isinstance(item, bytes) else None
+        if m is None:
+            if item is not None:
+                odd.append(item)
+            continue
+        size, date = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        yield int(size), internaldate_ts(date)
+    if odd:
+        for values in parse_fetch_response(odd, False, False).values():
+            if b"RFC822.SIZE" not in values:
+                continue  # an unsolicited FLAGS update, say
+            when = values.get(b"INTERNALDATE")
+            yield int(values[b"RFC822.SIZE"]), int(when.timestamp()) if when else None
 
 
 def as_utc(when: datetime) -> datetime:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
+import re
 import ssl
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -19,7 +20,6 @@ from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
-from imapclient.response_parser import parse_fetch_response
 
 from ..model import SIZE_BUCKETS
 from ..secrets import Secret
@@ -27,6 +27,9 @@ from . import imap_parse as p
 
 # imapclient logs whole commands at DEBUG; a credential must never reach a log.
 logging.getLogger("imapclient").setLevel(logging.WARNING)
+
+
+_LITERAL = re.compile(rb"\{(\d+)\}\r\n$")
 
 
 class AuthRejected(Exception):
@@ -177,33 +180,32 @@ class ImapSession:
             counts.append(int(p.parse_esearch(data).get("COUNT", 0)))
         return counts
 
-    def sort_extreme(self, key: bytes, which: bytes) -> int | None:
-        """UID of the first (MIN) or last (MAX) message in a sort order (ESORT)."""
+    def sort_extremes(self, key: bytes) -> tuple[int | None, int | None]:
+        """UIDs of the first and the last message in a sort order (ESORT MIN MAX)."""
         data = self._c._raw_command_untagged(
             b"SORT",
-            [b"RETURN", b"(" + which + b")", b"(" + key + b")", b"UTF-8", b"ALL"],
+            [b"RETURN", b"(MIN MAX)", b"(" + key + b")", b"UTF-8", b"ALL"],
             response_name="ESEARCH",
             uid=True,
         )
-        value = p.parse_esearch(data).get(which.decode())
-        return int(value) if isinstance(value, int) else None
+        got = p.parse_esearch(data)
+        first, last = got.get("MIN"), got.get("MAX")
+        return (first if isinstance(first, int) else None, last if isinstance(last, int) else None)
 
     def fetch_uids(self, uids: list[int]) -> dict[int, tuple[int, datetime | None]]:
         answer = self._c.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
         return {uid: (int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")) for uid, v in answer.items()}
 
-    def fetch_all(self, exists: int, batch: int) -> Iterator[tuple[int, datetime | None]]:
-        """Size and INTERNALDATE of messages 1..exists, ``batch`` at a time by sequence
-        number, so memory holds one batch, never the folder."""
+    def fetch_all(self, exists: int, batch: int) -> Iterator[tuple[int, int | None]]:
+        """Size and INTERNALDATE (POSIX seconds) of messages 1..exists, ``batch`` at a time
+        by sequence number: memory holds one batch, never the folder."""
         for start in range(1, exists + 1, batch):
             end = min(start + batch - 1, exists)
-            data = self._c._raw_command_untagged(
-                b"FETCH", [f"{start}:{end}".encode(), b"(RFC822.SIZE INTERNALDATE)"], uid=False
-            )
-            answer = parse_fetch_response(data, False, False)
-            for v in answer.values():
-                yield int(v[b"RFC822.SIZE"]), v.get(b"INTERNALDATE")
-            del answer, data
+            command = f"FETCH {start}:{end} (RFC822.SIZE INTERNALDATE)".encode()
+            yield from p.parse_size_date_lines(self._stream(command))
+
+    def _stream(self, command: bytes) -> list[object]:
+        return stream_untagged(self._c._imap, command)
 
     def logout(self) -> None:
         try:
@@ -214,3 +216,35 @@ class ImapSession:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._c.shutdown()
+
+
+def stream_untagged(imap: imaplib.IMAP4, command: bytes) -> list[object]:
+    """Send one command and read its untagged FETCH answers straight off the connection,
+    in imaplib's shape (``b'1 (RFC822.SIZE ...)'``; a literal as a (head, literal) pair
+    followed by the rest of its line). For a FETCH of thousands of lines imaplib's
+    per-line bookkeeping costs more than the parsing: this is the scan's hot path where
+    a server cannot count for us."""
+    tag = imap._new_tag()
+    imap.send(tag + b" " + command + b"\r\n")
+    out: list[object] = []
+    while True:
+        line = imap.readline()
+        if not line:
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        if line.startswith(tag + b" "):
+            if line[len(tag) + 1 :].split(b" ", 1)[0] != b"OK":
+                text = line.decode("utf-8", "replace").strip()
+                raise imaplib.IMAP4.error(f"{command.split()[0].decode()} command error: {text}")
+            return out
+        if line.startswith(b"* BYE"):
+            raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())
+        if line.startswith(b"* "):
+            number, _, rest = line[2:].partition(b" ")
+            if not (number.isdigit() and rest.startswith(b"FETCH ")):
+                continue  # EXISTS, RECENT, OK [...]: not a message's figures
+            line = number + b" " + rest[6:]
+        literal = _LITERAL.search(line)
+        if literal:
+            out.append((line[: literal.end()].rstrip(b"\r\n"), imap.read(int(literal.group(1)))))
+        else:
+            out.append(line.rstrip(b"\r\n"))
