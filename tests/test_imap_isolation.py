@@ -175,3 +175,44 @@ def test_count_change_between_status_and_examine_is_an_observation(tmp_path: Pat
     assert figures["messages"] == 5 and figures["bytes"] == 15000 and figures["method"] == "fetch"
     (obs,) = observations
     assert obs.code == "count_mismatch" and "7" in obs.message and "5" in obs.message
+
+
+class NoInboxSession:
+    """A login that sees some folders but not INBOX (no rights on the mailbox)."""
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset({"LIST-STATUS", "STATUS=SIZE"})
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities()
+
+    def namespaces(self) -> None:
+        return None
+
+    def quota(self) -> None:
+        return None
+
+    def list_folders(self, items: tuple[str, ...]) -> tuple[list[Any], dict[str, dict[str, int]]]:
+        from mailsurvey.collectors.imap_parse import ListEntry
+
+        return [ListEntry("Sent", (), "/")], {"Sent": {"MESSAGES": 0}}
+
+
+def test_missing_inbox_is_a_failure_not_an_empty_mailbox(tmp_path: Path) -> None:
+    from mailsurvey.collectors.imap import _scan_mailbox
+
+    src = ImapSource.model_validate(
+        {
+            "name": "s",
+            "type": "imap",
+            "host": "h",
+            "auth": {"method": "per_user"},
+            "accounts": [{"address": "a@x.nl", "password_env": "X"}],
+        }
+    )
+    with Store(tmp_path / "s.sqlite") as store:
+        ctx = SourceContext(src, store, classify)
+        _, outcomes = _scan_mailbox(ctx, NoInboxSession(), Account(address="a@x.nl"), set())  # type: ignore[arg-type]
+    by_key = {u.key.split("\x00")[1]: u for u in outcomes}
+    assert by_key["INBOX"].status is Status.FAILED and by_key["INBOX"].reason is Reason.PERMISSION
+    assert by_key["Sent"].status is Status.OK

@@ -38,8 +38,10 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
     """
     text = str(exc) or type(exc).__name__
     match exc:
-        case AuthRejected() | NotAttempted():
+        case AuthRejected():
             return Reason.AUTH, f"the server rejected the credential: {text}"
+        case NotAttempted():
+            return Reason.AUTH, text
         case SecretError():
             return Reason.CREDENTIAL_MISSING, text
         case ssl.SSLCertVerificationError():

@@ -110,7 +110,7 @@ class SourceContext:
     shared_secret: Secret | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     gate: CredentialGate = field(default_factory=CredentialGate)
-    context: ssl.SSLContext | None = None
+    context: ssl.SSLContext = field(init=False)
     _server_lock: threading.Lock = field(default_factory=threading.Lock)
     _server_written: bool = False
 
@@ -162,7 +162,7 @@ def scan_account(ctx: SourceContext, account: Account, done_folders: set[str]) -
             src.host,
             src.effective_port,
             src.security,
-            ctx.context,  # type: ignore[arg-type]
+            ctx.context,
             src.connect_timeout,
             src.read_timeout,
         )
@@ -172,9 +172,6 @@ def scan_account(ctx: SourceContext, account: Account, done_folders: set[str]) -
         _login(ctx, session, account)
         ctx.server_once(session)
         mailbox, outcomes = _scan_mailbox(ctx, session, account, done_folders)
-    except NotAttempted as exc:
-        session.close()
-        return end(Status.FAILED, Reason.AUTH, str(exc))
     except Exception as exc:
         session.close()
         return end(Status.FAILED, *ctx.classify(exc))
@@ -257,6 +254,22 @@ def _scan_mailbox(
         delimiter=delimiter,
     )
     outcomes: list[Unit] = []
+    if not any(e.path.upper() == "INBOX" for e in entries):
+        # Every mailbox has an INBOX: not seeing it means the scan's identity lacks
+        # rights, and what was listed would under-count the mailbox without a word.
+        unit = Unit(
+            src.name,
+            UnitKind.FOLDER,
+            folder_unit_key(account.address, "INBOX"),
+            Status.FAILED,
+            Reason.PERMISSION,
+            "INBOX is not listed: the scan's login lacks rights on this mailbox (Dovecot "
+            "with ACLs and a master user needs plugin { acl_user = %u })",
+            now(),
+            now(),
+        )
+        ctx.sink.finish_folder(unit, None, [], [])
+        outcomes.append(unit)
     lost: tuple[Reason, str] | None = None
     for entry in entries:
         key = folder_unit_key(account.address, entry.path)
