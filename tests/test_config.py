@@ -119,3 +119,15 @@ def test_inline_account_list(tmp_path: Path) -> None:
         ("a@acme.nl", "user"),
         ("b@acme.nl", "shared"),
     ]
+
+
+def test_every_sample_config_is_valid() -> None:
+    from mailsurvey.demo import sample_configs_dir
+
+    samples = sorted(sample_configs_dir().glob("*.yaml"))
+    assert len(samples) >= 3
+    for path in samples:
+        if path.name == "lab.yaml":
+            continue  # names the lab's files, which exist once the lab is up
+        loaded = load(path)
+        assert all(loaded.accounts.values()), path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import yaml
@@ -67,7 +68,6 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
     out.print(f"scanned {ok}/{total} accounts of the lab organisation", highlight=False)
     for path in paths:
         out.print(f"report: {path.resolve()}", highlight=False)
-    out.print(
-        f"the lab keeps running; stop it with: mailsurvey lab down  ({lab_dir})", highlight=False
-    )
+    command = sys.argv[0] if sys.argv[0].endswith("mailsurvey") else "mailsurvey"
+    out.print(f"the lab keeps running; stop it with: {command} lab down", highlight=False)
     return 0 if result.all_ok else 3

@@ -11,10 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import dovecot
+from . import dovecot, oauth
 from .base import DOMAIN, MASTER_USER, LabError, LabInfo, Paths, read_lab_json, write_lab_json
 from .base import ensure_secrets as _ensure_secrets
 from .certs import CERT_KINDS, cert_pair, ensure_certs
+from .oauth import oauth2_token
 from .seed import accounts_csv, index_shared_owners, seed
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "accounts_csv",
     "default_lab_dir",
     "down",
+    "oauth2_token",
     "seed",
     "status",
     "up",
@@ -71,6 +73,8 @@ def up(
     dovecot.write_private(paths.master_passwd, master_line, user)
     if not paths.users_passwd.exists():
         dovecot.write_private(paths.users_passwd, "", user)
+    oauth.ensure_key(paths, user)
+    dovecot.write_private(paths.oauth2_conf, oauth.render_passdb_args(paths), user)
     if not user.rootless:
         dovecot.make_traversable(paths.lab_dir)
     config = dovecot.render_config(paths, user, cert_pair(paths.certs, cert), imaps_port, imap_port)

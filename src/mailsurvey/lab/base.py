@@ -97,6 +97,21 @@ class Paths:
         return self.secrets / "user-password"
 
     @property
+    def oauth2_key(self) -> Path:
+        """The lab's HS256 key for OAuth2 tokens (base64; made once, mode 0600)."""
+        return self.secrets / "oauth2-hs256-key"
+
+    @property
+    def oauth2_keys(self) -> Path:
+        """Dovecot's ``local_validation_key_dict`` (fs:posix; owned by the mail user)."""
+        return self.lab_dir / "oauth2-keys"
+
+    @property
+    def oauth2_conf(self) -> Path:
+        """The settings file of Dovecot's oauth2 passdb."""
+        return self.auth / "oauth2.conf.ext"
+
+    @property
     def dict_dir(self) -> Path:
         """Owned by the mail user: Dovecot's file dict writes beside the dict file."""
         return self.lab_dir / "dict"

@@ -169,7 +169,7 @@ ssl_cert = <{pair.cert}
 ssl_key = <{pair.key}
 {dh}ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_master_user_separator = *
 auth_failure_delay = 0
 auth_verbose = yes
@@ -189,12 +189,20 @@ mail_max_userip_connections = 500
 
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=SSHA512 {paths.master_passwd}
   master = yes
   result_success = continue
 }}
+# OAuth2 bearer tokens (JWT, validated locally with the lab's key; see lab/oauth.py)
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {paths.oauth2_conf}
+}}
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=SSHA512 {paths.users_passwd}
 }}
 userdb {{
