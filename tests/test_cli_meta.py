@@ -1,0 +1,45 @@
+"""Every command of the CLI says what it does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer.main
+from typer.testing import CliRunner
+
+from mailsurvey.cli import app
+
+
+def commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Command paths under a group (Typer carries its own click: groups are duck-typed)."""
+    found = []
+    for name, cmd in group.commands.items():
+        found.append((*prefix, name))
+        if hasattr(cmd, "commands"):
+            found += commands(cmd, (*prefix, name))
+    return found
+
+
+def test_every_command_has_help() -> None:
+    group = typer.main.get_command(app)
+    names = commands(group)
+    expected = {
+        ("scan",),
+        ("report",),
+        ("check-config",),
+        ("demo",),
+        ("lab",),
+        ("lab", "up"),
+        ("lab", "down"),
+        ("lab", "seed"),
+        ("lab", "status"),
+    }
+    assert expected <= set(names)
+    runner = CliRunner()
+    for name in names:
+        result = runner.invoke(app, [*name, "--help"])
+        assert result.exit_code == 0, name
+        cmd: Any = group
+        for part in name:
+            cmd = cmd.commands[part]
+        assert (cmd.help or "").strip(), f"'{' '.join(name)}' has no help"
