@@ -46,6 +46,9 @@ def test_wrong_master_password_is_sent_once(
     log = log_text(lab)[start:]
     assert log.count("auth failed") == 1, log
     assert not result.all_ok
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("scan.sqlite*"))
+    assert b"not-the-password" not in stored
+    assert all("not-the-password" not in u.message for u in inv.units)
 
 
 def test_wrong_user_password_fails_that_account_only(

@@ -154,6 +154,18 @@ def test_hostile_names_are_text_in_reports(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_inventory_json_of_a_real_scan_is_valid(full: dict[str, Any]) -> None:
+    import json
+
+    import jsonschema
+
+    from mailsurvey.report.jsonout import SCHEMA_FILE
+
+    doc = json.loads((full["out"] / "inventory.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    assert len(doc["folders"]) == len(full["inv"].folders)
+
+
 def test_report_rerenders_from_store(full: dict[str, Any], tmp_path: Path) -> None:
     from mailsurvey.store import Store
 
