@@ -139,6 +139,19 @@ def test_server_that_never_answers_times_out(silent_server: int, tmp_path: Path)
     assert unit.status is Status.FAILED and unit.reason is Reason.TIMEOUT, unit
 
 
+def offline_source() -> ImapSource:
+    """A source for tests whose session is a fake (nothing connects to "h")."""
+    return ImapSource.model_validate(
+        {
+            "name": "s",
+            "type": "imap",
+            "host": "h",
+            "auth": {"method": "per_user"},
+            "accounts": [{"address": "a@x.nl", "password_env": "X"}],
+        }
+    )
+
+
 class FakeSession:
     """STATUS said 7; by EXAMINE time 5 are left; FETCH returns those 5."""
 
@@ -153,15 +166,7 @@ class FakeSession:
 
 
 def test_count_change_between_status_and_examine_is_an_observation(tmp_path: Path) -> None:
-    src = ImapSource.model_validate(
-        {
-            "name": "s",
-            "type": "imap",
-            "host": "h",
-            "auth": {"method": "per_user"},
-            "accounts": [{"address": "a@x.nl", "password_env": "X"}],
-        }
-    )
+    src = offline_source()
     ctx = SourceContext(src, Store(tmp_path / "s.sqlite"), classify)
     observations: list[Observation] = []
     figures = _figures(
@@ -201,15 +206,7 @@ class NoInboxSession:
 def test_missing_inbox_is_a_failure_not_an_empty_mailbox(tmp_path: Path) -> None:
     from mailsurvey.collectors.imap import _scan_mailbox
 
-    src = ImapSource.model_validate(
-        {
-            "name": "s",
-            "type": "imap",
-            "host": "h",
-            "auth": {"method": "per_user"},
-            "accounts": [{"address": "a@x.nl", "password_env": "X"}],
-        }
-    )
+    src = offline_source()
     with Store(tmp_path / "s.sqlite") as store:
         ctx = SourceContext(src, store, classify)
         _, outcomes = _scan_mailbox(ctx, NoInboxSession(), Account(address="a@x.nl"), set())  # type: ignore[arg-type]

@@ -160,3 +160,12 @@ def test_stream_untagged_raises_on_no_bye_and_eof() -> None:
         stream_untagged(ScriptedConnection(b"* BYE shutting down\r\n"), b"FETCH 1 (UID)")  # type: ignore[arg-type]
     with pytest.raises(imaplib.IMAP4.abort):
         stream_untagged(ScriptedConnection(b""), b"FETCH 1 (UID)")  # type: ignore[arg-type]
+
+
+def test_xoauth2_token_is_sent_once_even_on_an_error_challenge() -> None:
+    from mailsurvey.collectors.imap_session import xoauth2_responder
+    from mailsurvey.secrets import Secret
+
+    respond = xoauth2_responder("jan@acme.nl", Secret("tok", "test"))
+    assert respond(b"") == b"user=jan@acme.nl\x01auth=Bearer tok\x01\x01"
+    assert respond(b'{"status":"401","schemes":"bearer"}') == b""

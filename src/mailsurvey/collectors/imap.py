@@ -356,73 +356,70 @@ def _figures(
     status: dict[str, int],
     observations: list[Observation],
 ) -> dict[str, object]:
+    def mismatch(message: str) -> None:
+        observations.append(
+            Observation(ctx.source.name, account.address, path, "count_mismatch", message)
+        )
+
     listed = status.get("MESSAGES")
-    fixed = {
-        "uidvalidity": status.get("UIDVALIDITY"),
-        "uidnext": status.get("UIDNEXT"),
-        "highestmodseq": status.get("HIGHESTMODSEQ"),
-    }
     if listed == 0:
-        empty = (0,) * (len(SIZE_BUCKETS) + 1)
-        return {**fixed, "messages": 0, "bytes": 0, "histogram": empty, "method": "status"}
+        return {
+            "uidvalidity": status.get("UIDVALIDITY"),
+            "uidnext": status.get("UIDNEXT"),
+            "highestmodseq": status.get("HIGHESTMODSEQ"),
+            "messages": 0,
+            "bytes": 0,
+            "histogram": (0,) * (len(SIZE_BUCKETS) + 1),
+            "method": "status",
+        }
     opened = session.examine(path)
     exists = opened.get("EXISTS", 0)
     fixed = {
-        "uidvalidity": opened.get("UIDVALIDITY", fixed["uidvalidity"]),
-        "uidnext": opened.get("UIDNEXT", fixed["uidnext"]),
-        "highestmodseq": opened.get("HIGHESTMODSEQ", fixed["highestmodseq"]),
+        "uidvalidity": opened.get("UIDVALIDITY", status.get("UIDVALIDITY")),
+        "uidnext": opened.get("UIDNEXT", status.get("UIDNEXT")),
+        "highestmodseq": opened.get("HIGHESTMODSEQ", status.get("HIGHESTMODSEQ")),
     }
-    mismatch = listed is not None and listed != exists
-    if mismatch:
-        observations.append(
-            Observation(
-                ctx.source.name,
-                account.address,
-                path,
-                "count_mismatch",
-                f"STATUS said {listed} messages, EXAMINE found {exists}",
-            )
-        )
-    caps = session.capabilities()
+    if listed is not None and listed != exists:
+        mismatch(f"STATUS said {listed} messages, EXAMINE found {exists}")
     # The server counts for us when it can: about ten small commands whatever the size
-    # of the folder, where FETCH costs a line per message to transfer and parse.
-    fast = (
+    # of the folder, where FETCH costs a line per message to transfer and parse. Its
+    # byte count (STATUS SIZE) is only usable if the folder did not change meanwhile.
+    if (
         ctx.source.count_method == "auto"
-        and not mismatch
+        and listed == exists
         and "SIZE" in status
-        and {"ESEARCH", "ESORT"} <= caps
-    )
-    if fast:
-        hist = p.histogram_from_counts(exists, session.count_at_least())
-        oldest, newest = session.sort_extremes(b"ARRIVAL")
-        uids = {"oldest": oldest, "newest": newest, "largest": session.sort_extremes(b"SIZE")[1]}
-        got = session.fetch_uids(sorted({u for u in uids.values() if u is not None}))
-        pick = {k: got.get(u) if u is not None else None for k, u in uids.items()}
-        return {
-            **fixed,
-            "messages": exists,
-            "bytes": status["SIZE"],
-            "largest": pick["largest"][0] if pick["largest"] else None,
-            "oldest": _utc(pick["oldest"][1]) if pick["oldest"] else None,
-            "newest": _utc(pick["newest"][1]) if pick["newest"] else None,
-            "histogram": hist,
-            "method": "status+search",
-        }
-    agg = p.SizeAggregate()
-    for size, when in session.fetch_all(exists, ctx.source.fetch_batch):
-        agg.add(size, when)
-    if agg.messages != exists:
-        observations.append(
-            Observation(
-                ctx.source.name,
-                account.address,
-                path,
-                "count_mismatch",
-                f"EXAMINE found {exists} messages, FETCH returned {agg.messages}",
-            )
-        )
+        and {"ESEARCH", "ESORT"} <= session.capabilities()
+    ):
+        return {**fixed, **_server_counts(session, exists, status["SIZE"])}
+    figures = _read_every_message(session, exists, ctx.source.fetch_batch)
+    if figures["messages"] != exists:
+        mismatch(f"EXAMINE found {exists} messages, FETCH returned {figures['messages']}")
+    return {**fixed, **figures}
+
+
+def _server_counts(session: ImapSession, exists: int, size: int) -> dict[str, object]:
+    """ESEARCH COUNT per histogram bound, ESORT for the extremes, one FETCH of three."""
+    hist = p.histogram_from_counts(exists, session.count_at_least())
+    oldest, newest = session.sort_extremes(b"ARRIVAL")
+    uids = {"oldest": oldest, "newest": newest, "largest": session.sort_extremes(b"SIZE")[1]}
+    got = session.fetch_uids(sorted({u for u in uids.values() if u is not None}))
+    pick = {k: got.get(u) if u is not None else None for k, u in uids.items()}
     return {
-        **fixed,
+        "messages": exists,
+        "bytes": size,
+        "largest": pick["largest"][0] if pick["largest"] else None,
+        "oldest": _utc(pick["oldest"][1]) if pick["oldest"] else None,
+        "newest": _utc(pick["newest"][1]) if pick["newest"] else None,
+        "histogram": hist,
+        "method": "status+search",
+    }
+
+
+def _read_every_message(session: ImapSession, exists: int, batch: int) -> dict[str, object]:
+    agg = p.SizeAggregate()
+    for size, when in session.fetch_all(exists, batch):
+        agg.add(size, when)
+    return {
         "messages": agg.messages,
         "bytes": agg.bytes,
         "largest": agg.largest,

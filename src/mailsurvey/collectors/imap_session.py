@@ -40,6 +40,22 @@ class TlsUnavailable(Exception):
     """STARTTLS was asked for and the server does not offer it."""
 
 
+def xoauth2_responder(username: str, token: Secret) -> Callable[[bytes], bytes]:
+    """SASL XOAUTH2 answers: the token once; to the error challenge a refused token gets,
+    an empty answer (RFC 7628 3.2.3), never the token again (imapclient's oauth2_login
+    would resend it)."""
+    sent = False
+
+    def respond(_challenge: bytes) -> bytes:
+        nonlocal sent
+        if sent:
+            return b""
+        sent = True
+        return f"user={username}\x01auth=Bearer {token.reveal()}\x01\x01".encode()
+
+    return respond
+
+
 def ssl_context(ca_file: str | None, verify: bool) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     if ca_file:
@@ -90,7 +106,15 @@ class ImapSession:
         self._auth(lambda: self._c.plain_login(authcid, secret.reveal(), authzid))
 
     def login_xoauth2(self, username: str, token: Secret) -> None:
-        self._auth(lambda: self._c.oauth2_login(username, token.reveal()))
+        respond = xoauth2_responder(username, token)
+
+        def authenticate() -> None:
+            try:
+                self._c._command_and_check("authenticate", "XOAUTH2", respond)
+            except imaplib.IMAP4.error as exc:
+                raise LoginError(str(exc)) from exc
+
+        self._auth(authenticate)
 
     @staticmethod
     def _auth(call: Any) -> None:

@@ -3,6 +3,8 @@
 ``up()`` starts the lab's own Dovecot (installing Debian's dovecot-imapd when missing
 and running as root), ``seed()`` writes the mail store and ``ground_truth.json``,
 ``down()`` stops exactly the Dovecot this lab started (by its pid file).
+``oauth2_token()`` mints a JWT access token that the lab's Dovecot accepts for XOAUTH2
+and OAUTHBEARER (validated locally with the lab's key, see ``lab/oauth.py``).
 """
 
 from __future__ import annotations
