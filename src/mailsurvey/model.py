@@ -162,3 +162,46 @@ class ScanInfo:
     started: datetime
     mailsurvey_version: str
     config_summary: dict[str, object] = field(default_factory=dict)  # never holds a secret
+
+
+# -- directory (Active Directory) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A directory object that can hold or receive mail: user, group, contact."""
+
+    source: str
+    dn: str
+    object_class: str  # user | group | contact
+    object_guid: str | None = None
+    sid: str | None = None
+    sam_account_name: str | None = None
+    upn: str | None = None
+    display_name: str | None = None
+    mail: str | None = None
+    mail_nickname: str | None = None
+    proxy_addresses: tuple[str, ...] = ()  # as stored: "SMTP:primary", "smtp:alias", "X500:..."
+    recipient_type: str | None = None  # user | shared | room | equipment | group | contact | ...
+    recipient_type_details: int | None = None  # msExchRecipientTypeDetails as stored
+    enabled: bool | None = None
+    last_logon: datetime | None = None  # lastLogonTimestamp (replicated, ~14 days precise)
+    when_created: datetime | None = None
+    hidden_from_gal: bool | None = None
+    forwarding_to: str | None = None  # altRecipient (a DN) or msExchGenericForwardingAddress
+    deliver_and_redirect: bool | None = None
+    home_mdb: str | None = None
+
+
+@dataclass(frozen=True)
+class DirectoryFinding:
+    """A directory-sync readiness problem on one value of one object (IdFix's rules)."""
+
+    source: str
+    dn: str
+    attribute: str  # userPrincipalName, mail, mailNickname, proxyAddresses, ...
+    value: str
+    rule: str  # character | format | topleveldomain | domainpart | localpart | length |
+    #            duplicate | blank
+    fix: str | None  # the suggested value, None when only a person can decide
+    message: str
