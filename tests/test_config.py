@@ -76,7 +76,7 @@ def test_plain_needs_allow_insecure(tmp_path: Path) -> None:
 
 def test_unknown_source_type_is_named(tmp_path: Path) -> None:
     text = GOOD + "  - {name: x, type: exchange, url: 'https://x'}\n"
-    assert "sources[1].type: found 'exchange'; expected one of: imap" in problems(
+    assert "sources[1].type: found 'exchange'; expected one of: imap, active_directory" in problems(
         write(tmp_path, text)
     )
 

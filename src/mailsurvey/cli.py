@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .config import ConfigError, load
+from .config import ConfigError, ImapSource, load
 from .report.text import visible
 from .scan import FatalScanError, ScanResult, run_scan
 from .store import Store, StoreError
@@ -61,10 +61,13 @@ def check_config(config: Annotated[Path, typer.Argument(help="The YAML config fi
         err.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(EXIT_USAGE) from None
     for src in loaded.config.sources:
-        n = len(loaded.accounts[src.name])
+        scope = (
+            f"{len(loaded.accounts[src.name])} accounts"
+            if isinstance(src, ImapSource)
+            else f"base {src.base_dn}"
+        )
         out.print(
-            f"{src.name}: {src.type} {src.host}:{src.effective_port} ({src.security}), "
-            f"{n} accounts",
+            f"{src.name}: {src.type} {src.host}:{src.effective_port} ({src.security}), {scope}",
             highlight=False,
             markup=False,
         )

@@ -175,7 +175,34 @@ class ImapSource(_Strict):
         return self.port or (993 if self.security == "tls" else 143)
 
 
-Source = Annotated[ImapSource, Field(discriminator="type")]
+class ActiveDirectorySource(SecretFields):
+    """A domain controller read over LDAPS (or StartTLS) with a read-only account."""
+
+    name: str
+    type: Literal["active_directory"]
+    host: str
+    port: int | None = Field(None, ge=1, le=65535)
+    security: Literal["tls", "starttls"] = "tls"
+    ca_file: Path | None = None
+    allow_insecure: bool = False
+    bind_user: str = Field(description="DOMAIN\\user (NTLM), user@domain or a DN (simple)")
+    base_dn: str
+    connect_timeout: float = Field(15.0, gt=0)
+    read_timeout: float = Field(120.0, gt=0)
+    page_size: int = Field(1000, ge=1, le=1000)
+    inactive_days: int = Field(90, ge=1, le=3650)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (636 if self.security == "tls" else 389)
+
+    @property
+    def bind_method(self) -> str:
+        return "ntlm" if "\\" in self.bind_user else "simple"
+
+
+Source = Annotated[ImapSource | ActiveDirectorySource, Field(discriminator="type")]
+SOURCE_TYPES = ("imap", "active_directory")
 
 
 class Config(_Strict):
@@ -187,19 +214,13 @@ class Config(_Strict):
 
     @field_validator("sources")
     @classmethod
-    def _unique_names(cls, v: list[ImapSource]) -> list[ImapSource]:
+    def _unique_names(cls, v: list[Source]) -> list[Source]:
         seen: set[str] = set()
         for s in v:
             if s.name in seen:
                 raise ValueError(f"two sources are named {s.name!r}; names must be unique")
             seen.add(s.name)
         return v
-
-    def source(self, name: str) -> ImapSource:
-        for s in self.sources:
-            if s.name == name:
-                return s
-        raise KeyError(name)
 
     def summary(self) -> dict[str, object]:
         """The config as the report's About shows it: references to secrets, never values."""
@@ -236,7 +257,8 @@ def load(path: Path) -> LoadedConfig:
     problems: list[str] = []
     accounts: dict[str, list[Account]] = {}
     for i, src in enumerate(config.sources):
-        accounts[src.name] = _accounts(src, i, problems)
+        if isinstance(src, ImapSource):
+            accounts[src.name] = _accounts(src, i, problems)
         if src.ca_file and not src.ca_file.is_file():
             problems.append(f"sources[{i}].ca_file: {src.ca_file} does not exist")
     if problems:
@@ -255,7 +277,7 @@ def _describe(exc: ValidationError) -> Iterator[str]:
         key = str(err["loc"][-1]) if err["loc"] else ""
         if err["type"] == "union_tag_invalid":
             tag = err.get("ctx", {}).get("tag")
-            yield f"{loc}.type: found {tag!r}; expected one of: imap"
+            yield f"{loc}.type: found {tag!r}; expected one of: {', '.join(SOURCE_TYPES)}"
         elif err["type"] == "extra_forbidden":
             yield f"{loc}: unknown key (check the spelling; see sample_configs/)"
         elif err["type"] == "missing":
@@ -274,7 +296,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part == "imap" or "[" in part or "-" in part:
+        elif part in SOURCE_TYPES or "[" in part or "-" in part:
             continue  # discriminator tags and union members pydantic puts into the path
         else:
             out += f".{part}" if out else str(part)
@@ -288,8 +310,15 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         p = p.expanduser()
         return p if p.is_absolute() else (base / p)
 
-    sources = []
+    sources: list[ImapSource | ActiveDirectorySource] = []
     for s in config.sources:
+        if isinstance(s, ActiveDirectorySource):
+            sources.append(
+                s.model_copy(
+                    update={"ca_file": fix(s.ca_file), "password_file": fix(s.password_file)}
+                )
+            )
+            continue
         auth = s.auth.model_copy(
             update={
                 "password_file": fix(s.auth.password_file),

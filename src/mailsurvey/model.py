@@ -53,6 +53,7 @@ class Reason(enum.StrEnum):
 class UnitKind(enum.StrEnum):
     ACCOUNT = "account"
     FOLDER = "folder"
+    PARTITION = "partition"  # a directory partition: domain, configuration
 
 
 @dataclass(frozen=True)
@@ -205,3 +206,54 @@ class DirectoryFinding:
     #            duplicate | blank
     fix: str | None  # the suggested value, None when only a person can decide
     message: str
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One member of a group; ``direct`` False when it is a member through nested groups."""
+
+    source: str
+    group_dn: str
+    member_dn: str
+    direct: bool
+
+
+@dataclass(frozen=True)
+class Device:
+    """A phone or tablet that syncs a mailbox (Exchange ActiveSync)."""
+
+    source: str
+    owner_dn: str
+    device_id: str
+    device_type: str | None = None
+    model: str | None = None
+    os: str | None = None
+    user_agent: str | None = None
+    first_sync: datetime | None = None
+    last_sync: datetime | None = None
+    access_state: str | None = None  # allowed | blocked | quarantined | ...
+
+
+@dataclass(frozen=True)
+class ExchangeServer:
+    source: str
+    name: str
+    dn: str
+    version: str | None  # as Exchange writes it: "Version 15.2 (Build 1118.7)"
+    product: str | None  # e.g. "Exchange Server 2019", from the version
+
+
+@dataclass(frozen=True)
+class MailboxDatabase:
+    source: str
+    name: str
+    dn: str
+    server: str | None
+
+
+@dataclass(frozen=True)
+class AcceptedDomain:
+    source: str
+    name: str
+    domain_type: str  # authoritative | internal_relay | external_relay
+    default: bool

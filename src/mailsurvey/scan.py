@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ldap3.core import exceptions as ldap3_errors
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -22,9 +23,10 @@ from rich.progress import (
 )
 
 from . import __version__
+from .collectors.ad import BindRejected, scan_directory
 from .collectors.imap import NotAttempted, SourceContext, scan_account
 from .collectors.imap_session import AuthRejected, TlsUnavailable
-from .config import ImapSource, LoadedConfig
+from .config import ActiveDirectorySource, ImapSource, LoadedConfig
 from .model import Reason, ScanInfo, Status, Unit, UnitKind
 from .secrets import Secret, SecretError, SecretRef, resolve
 from .store import Store
@@ -38,12 +40,24 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
     """
     text = str(exc) or type(exc).__name__
     match exc:
-        case AuthRejected():
+        case AuthRejected() | BindRejected():
             return Reason.AUTH, f"the server rejected the credential: {text}"
         case NotAttempted():
             return Reason.AUTH, text
         case SecretError():
             return Reason.CREDENTIAL_MISSING, text
+        case ldap3_errors.LDAPSocketOpenError() if "ssl" in text.lower():
+            return Reason.TLS, f"TLS failed: {text}"
+        case ldap3_errors.LDAPSocketOpenError() | ldap3_errors.LDAPStartTLSError():
+            return Reason.CONNECT, f"cannot connect: {text}"
+        case ldap3_errors.LDAPSocketReceiveError() | ldap3_errors.LDAPResponseTimeoutError():
+            return Reason.TIMEOUT, f"no answer in time: {text}"
+        case ldap3_errors.LDAPSessionTerminatedByServerError():
+            return Reason.DISCONNECTED, f"the server closed the connection: {text}"
+        case ldap3_errors.LDAPInsufficientAccessRightsResult():
+            return Reason.PERMISSION, f"not allowed: {text}"
+        case ldap3_errors.LDAPException():
+            return Reason.PROTOCOL, f"the directory refused a request: {text}"
         case ssl.SSLCertVerificationError():
             return (
                 Reason.TLS,
@@ -83,13 +97,15 @@ class FatalScanError(Exception):
     """The scan cannot start (e.g. a shared credential cannot be obtained)."""
 
 
-def shared_secret(src: ImapSource, interactive: bool) -> Secret | None:
-    """The credential every account of a source uses (master password, one token)."""
-    auth = src.auth
-    if auth.method == "master":
-        ref = auth.secret_ref(f"{src.name} master user {auth.user}", auth.user)
-    elif auth.method == "xoauth2" and (auth.token_env or auth.token_file):
-        ref = SecretRef(f"{src.name} XOAUTH2 token", auth.token_env, auth.token_file)
+def shared_secret(src: ImapSource | ActiveDirectorySource, interactive: bool) -> Secret | None:
+    """The credential every unit of a source uses (master password, one token, the
+    directory's bind password); resolved before the scan starts, so a prompt comes first."""
+    if isinstance(src, ActiveDirectorySource):
+        ref = src.secret_ref(f"{src.name} bind user {src.bind_user}", src.bind_user)
+    elif src.auth.method == "master":
+        ref = src.auth.secret_ref(f"{src.name} master user {src.auth.user}", src.auth.user)
+    elif src.auth.method == "xoauth2" and (src.auth.token_env or src.auth.token_file):
+        ref = SecretRef(f"{src.name} XOAUTH2 token", src.auth.token_env, src.auth.token_file)
     else:
         return None
     try:
@@ -124,43 +140,71 @@ def run_scan(
             config_summary=config.summary(),
         )
     )
-    console = console or Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("accounts"),
+        TextColumn("units"),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=console,
+        console=console or Console(stderr=True),
         disable=not show_progress,
     )
-    result = ScanResult()
     with progress:
         for src in sources:
-            accounts = loaded.accounts[src.name]
-            done_accounts = store.ok_keys(src.name, UnitKind.ACCOUNT) if resume else set()
-            done_folders = store.ok_keys(src.name, UnitKind.FOLDER) if resume else set()
-            todo = [a for a in accounts if a.address not in done_accounts]
-            task = progress.add_task(
-                src.name, total=len(accounts), completed=len(accounts) - len(todo)
-            )
-            ctx = SourceContext(src, store, classify, shared_secret=secrets[src.name])
-            pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
-            try:
-                futures = [pool.submit(scan_account, ctx, a, done_folders) for a in todo]
-                for fut in as_completed(futures):
-                    fut.result()
-                    progress.advance(task)
-            except KeyboardInterrupt:
-                ctx.stop.set()
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            finally:
-                pool.shutdown(wait=True)
+            if isinstance(src, ActiveDirectorySource):
+                _scan_directory(src, secrets[src.name], store, resume, progress)
+            else:
+                _scan_imap(src, loaded, secrets[src.name], store, resume, progress)
     names = [s.name for s in sources]
+    result = ScanResult()
     for (kind, status), n in store.unit_counts(names).items():
         result.counts[f"{kind}:{status}"] = n
     result.failures = store.units_where(names, (Status.FAILED, Status.PARTIAL))
     return result
+
+
+def _scan_imap(
+    src: ImapSource,
+    loaded: LoadedConfig,
+    secret: Secret | None,
+    store: Store,
+    resume: bool,
+    progress: Progress,
+) -> None:
+    accounts = loaded.accounts[src.name]
+    done_accounts = store.ok_keys(src.name, UnitKind.ACCOUNT) if resume else set()
+    done_folders = store.ok_keys(src.name, UnitKind.FOLDER) if resume else set()
+    todo = [a for a in accounts if a.address not in done_accounts]
+    task = progress.add_task(src.name, total=len(accounts), completed=len(accounts) - len(todo))
+    ctx = SourceContext(src, store, classify, shared_secret=secret)
+    pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
+    try:
+        futures = [pool.submit(scan_account, ctx, a, done_folders) for a in todo]
+        for fut in as_completed(futures):
+            fut.result()
+            progress.advance(task)
+    except KeyboardInterrupt:
+        ctx.stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _scan_directory(
+    src: ActiveDirectorySource,
+    secret: Secret | None,
+    store: Store,
+    resume: bool,
+    progress: Progress,
+) -> None:
+    done = store.ok_keys(src.name, UnitKind.PARTITION) if resume else set()
+    task = progress.add_task(src.name, total=2, completed=len(done & {"domain", "configuration"}))
+    if {"domain", "configuration"} <= done:
+        return
+    if secret is None:  # shared_secret always gives one for a directory
+        raise FatalScanError(f"{src.name}: no bind password")
+    scan_directory(src, secret, store, classify)
+    progress.update(task, completed=2)

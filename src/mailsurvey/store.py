@@ -16,9 +16,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from . import store_codec
 from .model import (
+    AcceptedDomain,
+    Device,
+    DirectoryFinding,
+    ExchangeServer,
     Folder,
+    GroupMember,
+    Identity,
     Mailbox,
+    MailboxDatabase,
     Namespace,
     Observation,
     Permission,
@@ -90,6 +98,13 @@ class Inventory:
     folders: list[Folder] = field(default_factory=list)
     permissions: list[Permission] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)
+    group_members: list[GroupMember] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+    exchange_servers: list[ExchangeServer] = field(default_factory=list)
+    mailbox_databases: list[MailboxDatabase] = field(default_factory=list)
+    accepted_domains: list[AcceptedDomain] = field(default_factory=list)
+    directory_findings: list[DirectoryFinding] = field(default_factory=list)
 
 
 class StoreError(Exception):
@@ -107,7 +122,7 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + store_codec.ddl())
         version = self._meta("schema_version")
         if version is None:
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -236,6 +251,19 @@ class Store:
                 )
             self._put_permissions(db, permissions)
             self._put_observations(db, observations)
+
+    def finish_partition(
+        self, unit: Unit, records: Iterable[object], permissions: Iterable[Permission] = ()
+    ) -> None:
+        """Commit a directory partition unit with every record it produced, at once."""
+        by_type: dict[type, list[object]] = {}
+        for record in records:
+            by_type.setdefault(type(record), []).append(record)
+        with self._tx() as db:
+            self._put_unit(db, unit)
+            for cls, items in by_type.items():
+                db.executemany(store_codec.insert_sql(cls), [store_codec.encode(r) for r in items])
+            self._put_permissions(db, permissions)
 
     def record_unit(self, unit: Unit) -> None:
         with self._tx() as db:
@@ -382,6 +410,9 @@ class Store:
                     message=str(r[4]),
                 )
             )
+        for cls, (table, key) in store_codec.RECORD_TABLES.items():
+            rows = self._rows(f"SELECT * FROM {table} ORDER BY {', '.join(key)}")  # noqa: S608
+            getattr(inv, table).extend(store_codec.decode(cls, r) for r in rows)
         return inv
 
 

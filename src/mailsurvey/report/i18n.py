@@ -64,7 +64,11 @@ REASON_WORDS = {
     Reason.INTERRUPTED: Word("Scan interrupted"),
     Reason.INTERNAL: Word("Internal error in mailsurvey"),
 }
-KIND_WORDS = {UnitKind.ACCOUNT: Word("Account"), UnitKind.FOLDER: Word("Folder")}
+KIND_WORDS = {
+    UnitKind.ACCOUNT: Word("Account"),
+    UnitKind.FOLDER: Word("Folder"),
+    UnitKind.PARTITION: Word("Directory partition"),
+}
 MAILBOX_KIND_WORDS = {
     "user": Word("User"),
     "shared": Word("Shared"),
