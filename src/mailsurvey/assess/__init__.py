@@ -1,0 +1,1 @@
+"""Assessment: readiness checks computed from the collected inventory."""
