@@ -26,7 +26,7 @@ class Joined:
     identity: Identity | None
     matched_by: str | None  # primary | proxy; None when one side is missing
     inactive: bool | None  # None: does not apply, or not known
-    inactive_reason: str | None
+    inactive_reason: str | None  # account_disabled | no_logon | stale_logon
 
 
 def smtp_addresses(ident: Identity) -> tuple[str | None, set[str]]:
@@ -75,26 +75,24 @@ def join(
             ident, how = by_proxy.get(key), "proxy"
         if ident is not None:
             matched.add(ident.dn)
-        inactive, why = _inactive(ident, cutoff, inactive_days)
+        inactive, why = _inactive(ident, cutoff)
         out.append(Joined(box.address, box, ident, how if ident else None, inactive, why))
     for person in people:
         if person.dn in matched or person.recipient_type not in MAILBOX_TYPES:
             continue
         primary, _ = smtp_addresses(person)
-        inactive, why = _inactive(person, cutoff, inactive_days)
+        inactive, why = _inactive(person, cutoff)
         out.append(Joined(primary or person.dn, None, person, None, inactive, why))
     return out
 
 
-def _inactive(
-    ident: Identity | None, cutoff: datetime, days: int
-) -> tuple[bool | None, str | None]:
+def _inactive(ident: Identity | None, cutoff: datetime) -> tuple[bool | None, str | None]:
     if ident is None or ident.recipient_type not in PERSONAL_TYPES:
         return None, None
     if ident.enabled is False:
-        return True, "account disabled"
+        return True, "account_disabled"
     if ident.last_logon is None:
-        return True, "no logon recorded"
+        return True, "no_logon"
     if ident.last_logon < cutoff:
-        return True, f"no logon for more than {days} days"
+        return True, "stale_logon"
     return False, None

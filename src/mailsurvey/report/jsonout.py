@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, store_codec
 from ..model import Folder, Mailbox, Observation, Permission, Server, Unit
 from ..store import Inventory
 from .aggregate import Coverage, MailboxTotals, Totals
@@ -163,6 +163,10 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
         "folders": [_folder(f) for f in inv.folders],
         "permissions": [_permission(p) for p in inv.permissions],
         "observations": [_observation(o) for o in inv.observations],
+        "directory": {
+            table: [asdict(r) for r in getattr(inv, table)]
+            for table, _ in store_codec.RECORD_TABLES.values()
+        },
     }
 
 

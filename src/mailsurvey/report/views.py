@@ -384,6 +384,8 @@ def _observations(inv: Inventory) -> Table:
 
 
 def build_report(inv: Inventory) -> Report:
+    from .views_directory import directory_sheets  # it builds on this module's types
+
     mailboxes = aggregate.mailbox_totals(inv)
     totals = aggregate.totals(inv, mailboxes)
     cov = aggregate.coverage(inv)
@@ -404,6 +406,7 @@ def build_report(inv: Inventory) -> Report:
             _mailboxes(mailboxes),
             _folders(inv),
             _permissions(inv),
+            *directory_sheets(inv, mailboxes),
             _errors(inv),
             _observations(inv),
         ),

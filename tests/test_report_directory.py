@@ -1,0 +1,113 @@
+"""The directory sheets: present when a directory was scanned, in every language, with
+untrusted names kept as text and the JSON valid against the schema."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+from openpyxl import load_workbook
+
+from mailsurvey.model import (
+    AcceptedDomain,
+    Device,
+    DirectoryFinding,
+    ExchangeServer,
+    Identity,
+    Mailbox,
+    Permission,
+)
+from mailsurvey.report import render
+from mailsurvey.report.jsonout import SCHEMA_FILE
+
+from .test_report_data import sample_inventory
+
+WHEN = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
+HOSTILE = '=HYPERLINK("http://evil.example","x")'
+
+
+def directory_inventory():  # type: ignore[no-untyped-def]
+    inv = sample_inventory()
+    inv.mailboxes.append(Mailbox("hosting", "info@acme.nl", kind="shared"))
+    inv.identities = [
+        Identity(
+            "dc1",
+            "CN=Vries\\, Jan de,DC=acme,DC=local",
+            "user",
+            display_name=HOSTILE,
+            proxy_addresses=("SMTP:jan@acme.nl",),
+            recipient_type="user",
+            recipient_type_details=1,
+            enabled=True,
+            last_logon=WHEN,
+        ),
+        Identity(
+            "dc1",
+            "CN=Info,DC=acme,DC=local",
+            "user",
+            display_name="<script>alert(1)</script>",
+            mail="info@acme.nl",
+            recipient_type="shared",
+            recipient_type_details=4,
+            enabled=False,
+        ),
+    ]
+    inv.permissions.append(
+        Permission("dc1", "info@acme.nl", None, "jan@acme.nl", "SendAs", "ad_send_as")
+    )
+    inv.devices = [
+        Device(
+            "dc1",
+            "CN=Vries\\, Jan de,DC=acme,DC=local",
+            "ApplF17",
+            "iPhone",
+            "iPhone15,2",
+            "iOS 17.4",
+            "Apple-iPhone15C2/2104.1",
+            WHEN,
+            WHEN,
+            "allowed",
+        )
+    ]
+    inv.exchange_servers = [
+        ExchangeServer(
+            "dc1", "EX1", "CN=EX1", "Version 15.2 (Build 1544.4)", "Exchange Server 2019"
+        )
+    ]
+    inv.accepted_domains = [AcceptedDomain("dc1", "acme.nl", "authoritative", True)]
+    inv.directory_findings = [
+        DirectoryFinding(
+            "dc1",
+            "CN=Info,DC=acme,DC=local",
+            "mailNickname",
+            "info desk",
+            "character",
+            "infodesk",
+            "mailNickname contains a space",
+        )
+    ]
+    return inv
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "pl"])
+def test_directory_sheets_render(tmp_path: Path, language: str) -> None:
+    paths = render(directory_inventory(), tmp_path, language=language)
+    xlsx = next(p for p in paths if p.suffix == ".xlsx")
+    wb = load_workbook(xlsx)
+    assert len(wb.sheetnames) >= 11  # the IMAP sheets plus six directory sheets
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    hostile = [c for c in cells if c.value == HOSTILE]
+    assert hostile and all(c.data_type == "s" for c in hostile)
+    html = next(p for p in paths if p.suffix == ".html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "ApplF17" in html
+    doc = json.loads((tmp_path / "inventory.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    assert doc["directory"]["devices"][0]["model"] == "iPhone15,2"
+
+
+def test_no_directory_no_directory_sheets(tmp_path: Path) -> None:
+    paths = render(sample_inventory(), tmp_path, formats=("xlsx",))
+    assert "Identities" not in load_workbook(paths[0]).sheetnames
