@@ -62,9 +62,14 @@ def test_unknown_stays_null(tmp_path: Path) -> None:
     mailboxes = {m["address"]: m for m in doc["mailboxes"]}
     bob, carol = mailboxes[BOB], mailboxes[CAROL]
     assert bob["totals"] == {
-        "complete": False, "folders": 2, "messages": None, "bytes": None,
-        "largest": None, "oldest": None, "newest": None,
-    }  # fmt: skip
+        "complete": False,
+        "folders": 2,
+        "messages": None,
+        "bytes": None,
+        "largest": None,
+        "oldest": None,
+        "newest": None,
+    }
     assert carol["scanned"] is False and carol["status"] == "failed"
     assert carol["totals"]["folders"] is None
     broken = next(f for f in doc["folders"] if f["path"] == "Broken")

@@ -36,7 +36,7 @@ except ImportError:  # tests/ imported as a package
         MB,
         SCRIPT,
         sample_inventory,
-    )  # fmt: skip
+    )
 
 
 def _workbook(tmp_path: Path, language: str = "en") -> Any:
@@ -138,8 +138,13 @@ def test_summary_shows_insecure_source_and_coverage(tmp_path: Path) -> None:
 def test_polish_sheet_names(tmp_path: Path) -> None:
     wb = _workbook(tmp_path, "pl")
     assert wb.sheetnames == [
-        "Podsumowanie", "Skrzynki pocztowe", "Foldery", "Uprawnienia", "Błędy", "Obserwacje",
-    ]  # fmt: skip
+        "Podsumowanie",
+        "Skrzynki pocztowe",
+        "Foldery",
+        "Uprawnienia",
+        "Błędy",
+        "Obserwacje",
+    ]
     header = [c.value for c in wb["Foldery"][1]]
     assert "Rozmiar (MB)" in header and "Zażółć" not in header
     folders = [r["Folder"].value for r in _rows(wb["Foldery"])]

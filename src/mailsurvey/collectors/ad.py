@@ -27,6 +27,7 @@ from ..model import (
     MailboxDatabase,
     Permission,
     Reason,
+    Server,
     Status,
     Unit,
     UnitKind,
@@ -76,6 +77,8 @@ DACL_ONLY = security_descriptor_control(sdflags=0x04)
 
 
 class PartitionSink(Protocol):
+    def write_server(self, server: Server) -> None: ...
+
     def finish_partition(
         self, unit: Unit, records: Iterable[object], permissions: Iterable[Permission] = ()
     ) -> None: ...
@@ -200,7 +203,14 @@ def scan_directory(
         return [failed("domain", exc), failed("configuration", exc)]
     units = []
     try:
-        config_nc = ap.text(directory.root_dse(), "configurationNamingContext")
+        root = directory.root_dse()
+        verified = not src.allow_insecure
+        sink.write_server(
+            ap.directory_server(
+                src.name, src.host, src.effective_port, src.security, verified, root
+            )
+        )
+        config_nc = ap.text(root, "configurationNamingContext")
         readers: list[tuple[str, Callable[[], tuple[list[object], list[Permission]]]]] = [
             ("domain", lambda: _domain(directory, src)),
             ("configuration", lambda: _configuration(directory, src, config_nc)),

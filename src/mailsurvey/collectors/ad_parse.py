@@ -15,7 +15,7 @@ from winacl.dtyp.ace import ADS_ACCESS_MASK
 from winacl.dtyp.security_descriptor import SECURITY_DESCRIPTOR
 from winacl.dtyp.sid import SID
 
-from ..model import Device, ExchangeServer, Identity
+from ..model import Device, ExchangeServer, Identity, Server
 
 Raw = Mapping[str, Sequence[bytes]]  # attribute name (lower case) -> raw values
 
@@ -209,6 +209,49 @@ def parent_dn(dn: str) -> str:
             return dn[i + 1 :]
         i += 1
     return ""
+
+
+# msDS-Behavior-Version values (MS-ADTS 6.1.4.2)
+FUNCTIONAL_LEVELS = {
+    0: "Windows 2000",
+    1: "Windows Server 2003 interim",
+    2: "Windows Server 2003",
+    3: "Windows Server 2008",
+    4: "Windows Server 2008 R2",
+    5: "Windows Server 2012",
+    6: "Windows Server 2012 R2",
+    7: "Windows Server 2016",
+    10: "Windows Server 2025",
+}
+
+
+def directory_server(
+    source: str, host: str, port: int, security: str, verified: bool, root: Raw
+) -> Server:
+    """The domain controller as the RootDSE describes it: vendor and functional levels."""
+    vendor = text(root, "vendorName") or ""
+    levels = {
+        kind: FUNCTIONAL_LEVELS.get(level, str(level))
+        for kind, level in (
+            ("forest", integer(root, "forestFunctionality")),
+            ("domain", integer(root, "domainFunctionality")),
+            ("domain controller", integer(root, "domainControllerFunctionality")),
+        )
+        if level is not None
+    }
+    return Server(
+        source=source,
+        host=text(root, "dnsHostName") or host,
+        port=port,
+        software="Samba" if "samba" in vendor.lower() else "Active Directory",
+        version=f"domain controller level {levels['domain controller']}"
+        if "domain controller" in levels
+        else None,
+        greeting=None,
+        capabilities=tuple(f"{kind} functional level: {name}" for kind, name in levels.items()),
+        security=security,
+        tls_verified=verified,
+    )
 
 
 _EXCHANGE_BUILDS = (

@@ -197,17 +197,31 @@ def _totals(t: Totals) -> FactList:
     hist_note = None if t.histogram_complete else AT_LEAST
     facts = (
         Fact(N_("Mailboxes"), t.mailboxes, Kind.INT),
-        Fact(N_("Mailboxes with incomplete figures"), t.incomplete_mailboxes, Kind.INT,
-             alert=t.incomplete_mailboxes > 0),
+        Fact(
+            N_("Mailboxes with incomplete figures"),
+            t.incomplete_mailboxes,
+            Kind.INT,
+            alert=t.incomplete_mailboxes > 0,
+        ),
         Fact(N_("Folders"), t.folders, Kind.INT, note),
         Fact(N_("Messages"), t.messages, Kind.INT, note),
         Fact(N_("Total size"), t.bytes, Kind.GB, note),
         Fact(N_("Largest message"), t.largest, Kind.BYTES, note),
-        Fact(N_("Messages of 35 MB or larger"), t.over_35mb, Kind.INT, hist_note,
-             alert=bool(t.over_35mb)),
-        Fact(N_("Messages of 150 MB or larger"), t.over_150mb, Kind.INT, hist_note,
-             alert=bool(t.over_150mb)),
-    )  # fmt: skip
+        Fact(
+            N_("Messages of 35 MB or larger"),
+            t.over_35mb,
+            Kind.INT,
+            hist_note,
+            alert=bool(t.over_35mb),
+        ),
+        Fact(
+            N_("Messages of 150 MB or larger"),
+            t.over_150mb,
+            Kind.INT,
+            hist_note,
+            alert=bool(t.over_150mb),
+        ),
+    )
     return FactList("totals", N_("Totals"), facts)
 
 
@@ -328,10 +342,16 @@ def _folders(inv: Inventory) -> Table:
 
 def _permissions(inv: Inventory) -> Table:
     rows = tuple(
-        (p.mailbox, p.folder if p.folder is not None else WHOLE_MAILBOX, p.grantee, p.rights,
-         p.origin, p.source)
+        (
+            p.mailbox,
+            p.folder if p.folder is not None else WHOLE_MAILBOX,
+            p.grantee,
+            p.rights,
+            p.origin,
+            p.source,
+        )
         for p in sorted(inv.permissions, key=lambda p: (p.source, p.mailbox, p.folder or ""))
-    )  # fmt: skip
+    )
     columns = (
         Column("mailbox", N_("Mailbox"), width=30),
         Column("folder", N_("Folder"), width=30),
@@ -351,9 +371,7 @@ def _errors(inv: Inventory) -> Table:
         mailbox, folder = split_unit_key(u.kind, u.key)
         kind = KIND_WORDS.get(u.kind, u.kind.value)
         reason = REASON_WORDS.get(u.reason, u.reason.value)
-        rows.append(
-            (u.source, kind, mailbox, folder, STATUS_WORDS[u.status], reason, u.message)
-        )  # fmt: skip
+        rows.append((u.source, kind, mailbox, folder, STATUS_WORDS[u.status], reason, u.message))
     columns = (
         Column("source", N_("Source"), width=14),
         Column("kind", N_("Type"), width=10),

@@ -103,8 +103,10 @@ def directory_sheets(inv: Inventory, mailboxes: tuple[MailboxTotals, ...]) -> tu
 def _match(inv: Inventory) -> Table:
     rows = []
     scanned_any = bool(inv.mailboxes)
-    for j in sorted(join(inv.mailboxes, inv.identities, inactive_days=inactive_days(inv)),
-                    key=lambda j: j.address.lower()):  # fmt: skip
+    for j in sorted(
+        join(inv.mailboxes, inv.identities, inactive_days=inactive_days(inv)),
+        key=lambda j: j.address.lower(),
+    ):
         rows.append(
             (
                 j.address,
