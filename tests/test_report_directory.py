@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from mailsurvey.model import (
     AcceptedDomain,
     Device,
-    DirectoryFinding,
     ExchangeServer,
     Identity,
     Mailbox,
@@ -37,6 +36,7 @@ def directory_inventory():  # type: ignore[no-untyped-def]
             "dc1",
             "CN=Vries\\, Jan de,DC=acme,DC=local",
             "user",
+            upn="jan@acme.local",  # a non-routable suffix: IdFix's top-level domain rule
             display_name=HOSTILE,
             proxy_addresses=("SMTP:jan@acme.nl",),
             recipient_type="user",
@@ -78,17 +78,6 @@ def directory_inventory():  # type: ignore[no-untyped-def]
         )
     ]
     inv.accepted_domains = [AcceptedDomain("dc1", "acme.nl", "authoritative", True)]
-    inv.directory_findings = [
-        DirectoryFinding(
-            "dc1",
-            "CN=Info,DC=acme,DC=local",
-            "mailNickname",
-            "info desk",
-            "character",
-            "infodesk",
-            "mailNickname contains a space",
-        )
-    ]
     return inv
 
 
@@ -106,6 +95,8 @@ def test_directory_sheets_render(tmp_path: Path, language: str) -> None:
     doc = json.loads((tmp_path / "inventory.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
     assert doc["directory"]["devices"][0]["model"] == "iPhone15,2"
+    rules = {(f["attribute"], f["rule"]) for f in doc["directory_readiness"]}
+    assert ("userPrincipalName", "topleveldomain") in rules
 
 
 def test_no_directory_no_directory_sheets(tmp_path: Path) -> None:

@@ -20,7 +20,6 @@ from . import store_codec
 from .model import (
     AcceptedDomain,
     Device,
-    DirectoryFinding,
     ExchangeServer,
     Folder,
     GroupMember,
@@ -104,7 +103,6 @@ class Inventory:
     exchange_servers: list[ExchangeServer] = field(default_factory=list)
     mailbox_databases: list[MailboxDatabase] = field(default_factory=list)
     accepted_domains: list[AcceptedDomain] = field(default_factory=list)
-    directory_findings: list[DirectoryFinding] = field(default_factory=list)
 
 
 class StoreError(Exception):

@@ -15,7 +15,6 @@ from typing import Any
 from .model import (
     AcceptedDomain,
     Device,
-    DirectoryFinding,
     ExchangeServer,
     GroupMember,
     Identity,
@@ -30,7 +29,6 @@ RECORD_TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     ExchangeServer: ("exchange_servers", ("source", "dn")),
     MailboxDatabase: ("mailbox_databases", ("source", "dn")),
     AcceptedDomain: ("accepted_domains", ("source", "name")),
-    DirectoryFinding: ("directory_findings", ("source", "dn", "attribute", "value", "rule")),
 }
 
 

@@ -167,6 +167,7 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
             table: [asdict(r) for r in getattr(inv, table)]
             for table, _ in store_codec.RECORD_TABLES.values()
         },
+        "directory_readiness": [asdict(f) for f in report.directory_findings],
     }
 
 

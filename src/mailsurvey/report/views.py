@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..model import SIZE_BUCKET_LABELS, Mailbox, Status, UnitKind
+from ..model import SIZE_BUCKET_LABELS, DirectoryFinding, Mailbox, Status, UnitKind
 from ..store import Inventory
 from . import aggregate
 from .aggregate import Coverage, MailboxTotals, Totals, utc_naive
@@ -110,6 +110,7 @@ class Report:
     insecure_sources: tuple[str, ...]
     totals: Totals
     mailboxes: tuple[MailboxTotals, ...]
+    directory_findings: tuple[DirectoryFinding, ...] = ()
 
 
 _PROBLEMS = frozenset({STATUS_WORDS[s] for s in (Status.PARTIAL, Status.FAILED, Status.SKIPPED)})
@@ -402,9 +403,10 @@ def _observations(inv: Inventory) -> Table:
 
 
 def build_report(inv: Inventory) -> Report:
-    from .views_directory import directory_sheets  # it builds on this module's types
+    from .views_directory import directory_sheets, readiness  # builds on this module's types
 
     mailboxes = aggregate.mailbox_totals(inv)
+    findings = readiness(inv)
     totals = aggregate.totals(inv, mailboxes)
     cov = aggregate.coverage(inv)
     info = inv.info
@@ -424,7 +426,7 @@ def build_report(inv: Inventory) -> Report:
             _mailboxes(mailboxes),
             _folders(inv),
             _permissions(inv),
-            *directory_sheets(inv, mailboxes),
+            *directory_sheets(inv, mailboxes, findings),
             _errors(inv),
             _observations(inv),
         ),
@@ -436,4 +438,5 @@ def build_report(inv: Inventory) -> Report:
         ),
         totals=totals,
         mailboxes=mailboxes,
+        directory_findings=tuple(findings),
     )

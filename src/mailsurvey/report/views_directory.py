@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..assess import idfix
 from ..assess.join import MAILBOX_TYPES, join
-from ..model import Identity
+from ..model import DirectoryFinding, Identity
 from ..store import Inventory
 from .aggregate import MailboxTotals, utc_naive
 from .i18n import N_, NOT_KNOWN, Word
@@ -87,7 +88,19 @@ def inactive_days(inv: Inventory) -> int:
     return 90
 
 
-def directory_sheets(inv: Inventory, mailboxes: tuple[MailboxTotals, ...]) -> tuple[Table, ...]:
+def readiness(inv: Inventory) -> list[DirectoryFinding]:
+    """IdFix's rules over the stored identities, one directory source at a time (IdFix's
+    scope: duplicates within a forest). Computed at render time, so a re-render of an old
+    scan uses the current rules."""
+    findings: list[DirectoryFinding] = []
+    for source in sorted({i.source for i in inv.identities}):
+        findings += idfix.check(inv.identities, source=source)
+    return findings
+
+
+def directory_sheets(
+    inv: Inventory, mailboxes: tuple[MailboxTotals, ...], findings: list[DirectoryFinding]
+) -> tuple[Table, ...]:
     if not inv.identities and not inv.exchange_servers:
         return ()
     return (
@@ -96,7 +109,7 @@ def directory_sheets(inv: Inventory, mailboxes: tuple[MailboxTotals, ...]) -> tu
         _shared(inv, mailboxes),
         _devices(inv),
         _exchange(inv),
-        _readiness(inv),
+        _readiness(findings),
     )
 
 
@@ -257,10 +270,10 @@ def _exchange(inv: Inventory) -> Table:
     return Table("exchange", N_("Exchange organisation"), columns, tuple(rows))
 
 
-def _readiness(inv: Inventory) -> Table:
+def _readiness(findings: list[DirectoryFinding]) -> Table:
     rows = tuple(
         (f.dn, f.attribute, f.value, RULE_WORDS.get(f.rule, f.rule), f.fix, f.message, f.source)
-        for f in sorted(inv.directory_findings, key=lambda f: (f.dn.lower(), f.attribute))
+        for f in sorted(findings, key=lambda f: (f.dn.lower(), f.attribute))
     )
     columns = (
         Column("dn", N_("Directory object"), width=48),
