@@ -221,7 +221,11 @@ def _login(ctx: SourceContext, session: ImapSession, account: Account) -> None:
         )
     if token is None:
         raise SecretError(f"no XOAUTH2 token for {account.address}")
-    session.login_xoauth2(account.address, token)
+    bearer = token
+    if bearer is ctx.shared_secret:  # one token for every account: try it once at a time
+        ctx.gate.attempt(lambda: session.login_xoauth2(account.address, bearer))
+    else:
+        session.login_xoauth2(account.address, bearer)
 
 
 def _scan_mailbox(
