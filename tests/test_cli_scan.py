@@ -116,3 +116,17 @@ def _cmdlines() -> list[bytes]:
 def _units(store: Path) -> dict[tuple[str, str], str]:
     with sqlite3.connect(store) as db:
         return {(k, key): s for k, key, s in db.execute("SELECT kind, key, status FROM units")}
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the output directory should be")
+    config.write_text(
+        "project: x\nclient: y\nsources:\n  - name: h\n    type: imap\n    host: 127.0.0.1\n"
+        "    auth: {method: per_user}\n"
+        "    accounts: [{address: a@x.nl, password_env: MS_UNSET_PW}]\n"
+    )
+    proc = run("scan", str(config), "--out", str(blocker / "out"), "--quiet")
+    assert proc.returncode == 1
+    assert "cannot write the store" in proc.stderr and "Traceback" not in proc.stderr

@@ -6,6 +6,7 @@ usage; 1 fatal.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,7 +102,11 @@ def scan(
         if not quiet:
             err.print(f"previous store kept as {kept}", highlight=False)
     try:
-        with Store(store_path) as store:
+        store = Store(store_path)
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        raise _fail(EXIT_FATAL, f"cannot write the store {store_path}: {exc}") from None
+    with store:
+        try:
             result = run_scan(
                 loaded,
                 store,
@@ -111,11 +116,17 @@ def scan(
                 interactive=sys.stdin.isatty(),
                 console=err,
             )
+        except FatalScanError as exc:
+            raise _fail(EXIT_USAGE, str(exc)) from None
+        try:
             paths = _render(store, target, chosen, None)
-    except FatalScanError as exc:
-        raise _fail(EXIT_USAGE, str(exc)) from None
-    except StoreError as exc:
-        raise _fail(EXIT_FATAL, str(exc)) from None
+        except OSError as exc:
+            # the scan itself is safe in the store: say so, and how to render it again
+            raise _fail(
+                EXIT_FATAL,
+                f"the reports could not be written ({exc}); the scan is kept in {store_path}: "
+                f"render it again with 'mailsurvey report {store_path} --out DIR'",
+            ) from None
     _print_summary(result, store_path, paths)
     raise typer.Exit(EXIT_OK if result.all_ok else EXIT_FAILURES)
 
