@@ -55,6 +55,23 @@ class Conn:
         self.f.readline()
         self.n = 0
 
+    def pipeline(self, lines: list[bytes]) -> list[bytes]:
+        """Send all at once, read every answer (the commands do not depend on each other)."""
+        tags = [b"F%d" % (self.n + i + 1) for i in range(len(lines))]
+        self.n += len(lines)
+        self.sock.sendall(
+            b"".join(t + b" " + c + b"\r\n" for t, c in zip(tags, lines, strict=True))
+        )
+        out, pending = [], set(tags)
+        while pending:
+            resp = self.f.readline()
+            tag = resp.split(b" ", 1)[0]
+            if tag in pending:
+                pending.discard(tag)
+            else:
+                out.append(resp)
+        return out
+
     def cmd(self, line: bytes) -> list[bytes]:
         self.n += 1
         tag = b"F%d" % self.n
@@ -121,10 +138,13 @@ def account(args: tuple[str, int, ssl.SSLContext, str, str, str, str]) -> tuple[
                 exists = int(line.split()[1])
         messages += exists
         if fast_ok and mode == "auto":
-            for b in BOUNDS:
-                COUNT_RE.search(b"".join(c.cmd(b"UID SEARCH RETURN (COUNT) LARGER %d" % (b - 1))))
-            for key in (b"(MIN MAX) (ARRIVAL)", b"(MIN MAX) (SIZE)"):
-                c.cmd(b"UID SORT RETURN " + key + b" UTF-8 ALL")
+            searches = [b"UID SEARCH RETURN (COUNT) LARGER %d" % (b - 1) for b in BOUNDS]
+            searches += [
+                b"UID SORT RETURN (MIN MAX) (ARRIVAL) UTF-8 ALL",
+                b"UID SORT RETURN (MAX) (SIZE) UTF-8 ALL",
+            ]
+            for line in c.pipeline(searches):
+                COUNT_RE.search(line)
             c.cmd(b"UID FETCH 1 (RFC822.SIZE INTERNALDATE)")
         else:
             hist = [0] * 7

@@ -119,9 +119,12 @@ class ScriptedConnection:
 
         self.sent = b""
         self.buf = io.BytesIO(script)
+        self.n = 0
+        self.tagged_commands: dict[bytes, None] = {}
 
     def _new_tag(self) -> bytes:
-        return b"T1"
+        self.n += 1
+        return b"T%d" % self.n
 
     def send(self, data: bytes) -> None:
         self.sent += data
@@ -169,3 +172,30 @@ def test_xoauth2_token_is_sent_once_even_on_an_error_challenge() -> None:
     respond = xoauth2_responder("jan@acme.nl", Secret("tok", "test"))
     assert respond(b"") == b"user=jan@acme.nl\x01auth=Bearer tok\x01\x01"
     assert respond(b'{"status":"401","schemes":"bearer"}') == b""
+
+
+def test_pipeline_matches_answers_by_tag_and_keeps_the_connection_in_step() -> None:
+    import imaplib
+
+    from mailsurvey.collectors.imap_session import pipeline
+
+    script = (
+        b'* ESEARCH (TAG "T1") UID COUNT 7\r\n'
+        b"* 9 EXISTS\r\n"
+        b"T1 OK done\r\n"
+        b"* 3 FETCH (FLAGS {5}\r\n(\\Ok) UID 3)\r\n"  # unsolicited, with a literal
+        b'* ESEARCH (TAG "T2") UID MIN 2 MAX 9\r\n'
+        b"T2 OK done\r\n"
+    )
+    conn = ScriptedConnection(script)
+    got = pipeline(
+        conn, [b"UID SEARCH RETURN (COUNT) ALL", b"UID SORT RETURN (MIN MAX) (ARRIVAL) UTF-8 ALL"]
+    )  # type: ignore[arg-type]
+    assert conn.sent.count(b"\r\n") == 2 and conn.sent.startswith(b"T1 UID SEARCH")
+    assert [p.parse_esearch(a) for a in got] == [{"COUNT": 7}, {"MIN": 2, "MAX": 9}]
+    assert conn.tagged_commands == {}
+
+    failing = ScriptedConnection(b"T1 NO [SERVERBUG] oops\r\nT2 OK done\r\n")
+    with pytest.raises(imaplib.IMAP4.error, match="SERVERBUG"):
+        pipeline(failing, [b"UID SEARCH RETURN (COUNT) ALL", b"NOOP"])  # type: ignore[arg-type]
+    assert failing.buf.read() == b""  # every completion was read before raising

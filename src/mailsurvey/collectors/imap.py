@@ -402,10 +402,11 @@ def _figures(
 
 
 def _server_counts(session: ImapSession, exists: int, size: int) -> dict[str, object]:
-    """ESEARCH COUNT per histogram bound, ESORT for the extremes, one FETCH of three."""
-    hist = p.histogram_from_counts(exists, session.count_at_least())
-    oldest, newest = session.sort_extremes(b"ARRIVAL")
-    uids = {"oldest": oldest, "newest": newest, "largest": session.sort_extremes(b"SIZE")[1]}
+    """ESEARCH COUNT per histogram bound and ESORT for the extremes (pipelined), then one
+    FETCH of at most three messages."""
+    counts = session.server_counts()
+    hist = p.histogram_from_counts(exists, counts.at_least)
+    uids = {"oldest": counts.oldest_uid, "newest": counts.newest_uid, "largest": counts.largest_uid}
     got = session.fetch_uids(sorted({u for u in uids.values() if u is not None}))
     pick = {k: got.get(u) if u is not None else None for k, u in uids.items()}
     return {

@@ -191,6 +191,18 @@ def parse_esearch(lines: Iterable[bytes]) -> dict[str, int | str]:
 
 
 @dataclass(frozen=True)
+class ServerCounts:
+    at_least: list[int]  # messages of at least each SIZE_BUCKETS bound
+    oldest_uid: int | None
+    newest_uid: int | None
+    largest_uid: int | None
+
+
+def as_int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+@dataclass(frozen=True)
 class ListEntry:
     path: str
     flags: tuple[str, ...]

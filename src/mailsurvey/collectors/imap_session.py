@@ -191,30 +191,21 @@ class ImapSession:
         answer = self._c.select_folder(path, readonly=True)
         return {(p.text(k) or "").upper(): v for k, v in answer.items() if isinstance(v, int)}
 
-    def count_at_least(self) -> list[int]:
-        """Messages of at least each histogram bound, one ESEARCH COUNT per bound."""
-        counts = []
-        for bound in SIZE_BUCKETS:
-            data = self._c._raw_command_untagged(
-                b"SEARCH",
-                [b"RETURN", b"(COUNT)", b"LARGER", str(bound - 1).encode()],
-                response_name="ESEARCH",
-                uid=True,
-            )
-            counts.append(int(p.parse_esearch(data).get("COUNT", 0)))
-        return counts
-
-    def sort_extremes(self, key: bytes) -> tuple[int | None, int | None]:
-        """UIDs of the first and the last message in a sort order (ESORT MIN MAX)."""
-        data = self._c._raw_command_untagged(
-            b"SORT",
-            [b"RETURN", b"(MIN MAX)", b"(" + key + b")", b"UTF-8", b"ALL"],
-            response_name="ESEARCH",
-            uid=True,
+    def server_counts(self) -> p.ServerCounts:
+        """The size histogram (ESEARCH COUNT per bound) and the UIDs of the oldest, newest
+        and largest message (ESORT), as eight commands pipelined in one round trip."""
+        commands = [b"UID SEARCH RETURN (COUNT) LARGER %d" % (b - 1) for b in SIZE_BUCKETS]
+        commands += [
+            b"UID SORT RETURN (MIN MAX) (ARRIVAL) UTF-8 ALL",
+            b"UID SORT RETURN (MAX) (SIZE) UTF-8 ALL",
+        ]
+        answers = [p.parse_esearch(lines) for lines in pipeline(self._c._imap, commands)]
+        return p.ServerCounts(
+            at_least=[int(a.get("COUNT", 0)) for a in answers[: len(SIZE_BUCKETS)]],
+            oldest_uid=p.as_int(answers[-2].get("MIN")),
+            newest_uid=p.as_int(answers[-2].get("MAX")),
+            largest_uid=p.as_int(answers[-1].get("MAX")),
         )
-        got = p.parse_esearch(data)
-        first, last = got.get("MIN"), got.get("MAX")
-        return (first if isinstance(first, int) else None, last if isinstance(last, int) else None)
 
     def fetch_uids(self, uids: list[int]) -> dict[int, tuple[int, datetime | None]]:
         answer = self._c.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
@@ -256,6 +247,7 @@ def stream_untagged(imap: imaplib.IMAP4, command: bytes) -> list[object]:
         if not line:
             raise imaplib.IMAP4.abort("socket error: EOF")
         if line.startswith(tag + b" "):
+            imap.tagged_commands.pop(tag, None)
             if line[len(tag) + 1 :].split(b" ", 1)[0] != b"OK":
                 text = line.decode("utf-8", "replace").strip()
                 raise imaplib.IMAP4.error(f"{command.split()[0].decode()} command error: {text}")
@@ -272,3 +264,40 @@ def stream_untagged(imap: imaplib.IMAP4, command: bytes) -> list[object]:
             out.append((line[: literal.end()].rstrip(b"\r\n"), imap.read(int(literal.group(1)))))
         else:
             out.append(line.rstrip(b"\r\n"))
+
+
+_ESEARCH_TAG = re.compile(rb'^\* ESEARCH \(TAG "([^"]+)"\)')
+
+
+def pipeline(imap: imaplib.IMAP4, commands: list[bytes]) -> list[list[bytes]]:
+    """Send commands that do not depend on each other at once (RFC 3501 5.5) and return
+    the ESEARCH answers of each, matched by their TAG correlator (RFC 4731). Every
+    command's completion is read before any failure is raised, so the connection stays
+    in step."""
+    tags = [imap._new_tag() for _ in commands]
+    imap.send(b"".join(t + b" " + c + b"\r\n" for t, c in zip(tags, commands, strict=True)))
+    answers: dict[bytes, list[bytes]] = {t: [] for t in tags}
+    pending, failures = set(tags), []
+    while pending:
+        line = imap.readline()
+        if not line:
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        tag, _, rest = line.partition(b" ")
+        if tag in pending:
+            pending.discard(tag)
+            imap.tagged_commands.pop(tag, None)
+            if not rest.startswith(b"OK"):
+                failures.append(line.decode("utf-8", "replace").strip())
+            continue
+        if line.startswith(b"* BYE"):
+            raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())
+        literal = _LITERAL.search(line)
+        if literal:  # an unsolicited answer carrying a literal: not ours, skip it whole
+            imap.read(int(literal.group(1)))
+            continue
+        m = _ESEARCH_TAG.match(line)
+        if m and m.group(1) in answers:
+            answers[m.group(1)].append(line[m.end() :].strip())
+    if failures:
+        raise imaplib.IMAP4.error(f"pipelined command error: {failures[0]}")
+    return [answers[t] for t in tags]
