@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mailsurvey.lab import LabInfo, down, seed, up
+from mailsurvey.lab import AdInfo, LabInfo, ad_down, ad_seed, ad_up, down, seed, up
 
 
 def _free_ports(n: int) -> list[int]:
@@ -57,4 +57,43 @@ def ground_truth(lab: LabInfo) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
         Path(lab.lab_dir, "ground_truth.json").read_text(encoding="utf-8")
     )
+    return data
+
+
+def _free_loopback_host() -> str:
+    """A loopback address with nothing on the LDAPS port (Samba's ports are fixed)."""
+    for last in range(2, 40):
+        host = f"127.0.0.{last}"
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.3)
+            if s.connect_ex((host, 636)) != 0:
+                return host
+    return "127.0.0.2"  # all taken: ad_up reports the clash
+
+
+@pytest.fixture(scope="session")
+def samba_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdInfo]:
+    """The lab's Samba AD DC, provisioned and seeded (standard profile) once per session.
+
+    Fails (never skips) when the DC cannot be provisioned or started, like ``lab``.
+    """
+    lab_dir = tmp_path_factory.mktemp("adlab")
+    try:
+        info = ad_up(lab_dir, host=_free_loopback_host())
+        ad_seed(lab_dir)
+    except Exception as exc:  # any failure to start is reported, with its reason
+        ad_down(lab_dir)
+        where = " (CI is set)" if os.environ.get("CI") else ""
+        pytest.fail(f"the lab's Samba AD DC could not start{where}: {exc}", pytrace=False)
+    try:
+        yield info
+    finally:
+        ad_down(lab_dir)
+
+
+@pytest.fixture(scope="session")
+def ad_truth(samba_lab: AdInfo) -> dict[str, Any]:
+    """The AD seed's ``ad_ground_truth.json``, parsed."""
+    path = Path(samba_lab.lab_dir, "ad", "ad_ground_truth.json")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data

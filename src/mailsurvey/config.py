@@ -185,7 +185,12 @@ class ActiveDirectorySource(SecretFields):
     security: Literal["tls", "starttls"] = "tls"
     ca_file: Path | None = None
     allow_insecure: bool = False
-    bind_user: str = Field(description="DOMAIN\\user (NTLM), user@domain or a DN (simple)")
+    bind_user: str = Field(description=r"DOMAIN\user, user@domain or a DN")
+    bind_method: Literal["simple", "ntlm"] = Field(
+        "simple",
+        description="simple: inside the verified TLS connection (Windows AD and Samba); "
+        "ntlm: Windows domain controllers only (Samba does not implement LDAP NTLM binds)",
+    )
     base_dn: str
     connect_timeout: float = Field(15.0, gt=0)
     read_timeout: float = Field(120.0, gt=0)
@@ -195,10 +200,6 @@ class ActiveDirectorySource(SecretFields):
     @property
     def effective_port(self) -> int:
         return self.port or (636 if self.security == "tls" else 389)
-
-    @property
-    def bind_method(self) -> str:
-        return "ntlm" if "\\" in self.bind_user else "simple"
 
 
 Source = Annotated[ImapSource | ActiveDirectorySource, Field(discriminator="type")]

@@ -9,8 +9,9 @@ paged searches, no referral chasing, ranged retrieval of large multi-valued attr
 
 from __future__ import annotations
 
+import math
 import ssl
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -73,7 +74,10 @@ DEVICE_ATTRIBUTES = [
     "msExchLastUpdateTime",
     "msExchDeviceAccessState",
 ]
-DACL_ONLY = security_descriptor_control(sdflags=0x04)
+DACL_ONLY = security_descriptor_control(sdflags=0x04)  # a list holding the one control
+
+
+PARTITIONS = ("domain", "configuration")
 
 
 class PartitionSink(Protocol):
@@ -118,7 +122,7 @@ class Directory:
             auto_referrals=False,
             auto_range=True,
             raise_exceptions=True,
-            receive_timeout=src.read_timeout,
+            receive_timeout=math.ceil(src.read_timeout),  # ldap3 packs it as an integer
         )
         try:
             conn.open()
@@ -143,7 +147,7 @@ class Directory:
             ldap3.SUBTREE,
             attributes=attributes,
             paged_size=page_size,
-            controls=[DACL_ONLY] if dacl else None,
+            controls=DACL_ONLY if dacl else None,
             generator=True,
         )
         for entry in entries:
@@ -157,8 +161,7 @@ class Directory:
 def _raw(entry: dict[str, object]) -> dict[str, list[bytes]]:
     """Raw values by lower-case name; ranged names (``member;range=0-*``) folded."""
     out: dict[str, list[bytes]] = {}
-    raw = entry.get("raw_attributes") or {}
-    assert isinstance(raw, dict)
+    raw: Mapping[str, list[bytes]] = entry.get("raw_attributes") or {}  # type: ignore[assignment]
     for name, values in raw.items():
         out.setdefault(str(name).split(";", 1)[0].lower(), []).extend(values)
     return out
@@ -199,26 +202,25 @@ def scan_directory(
 
     try:
         directory = Directory.connect(src, password)
-    except Exception as exc:
-        return [failed("domain", exc), failed("configuration", exc)]
-    units = []
-    try:
         root = directory.root_dse()
-        verified = not src.allow_insecure
+    except Exception as exc:
+        return [failed(key, exc) for key in PARTITIONS]
+    try:
         sink.write_server(
             ap.directory_server(
-                src.name, src.host, src.effective_port, src.security, verified, root
+                src.name, src.host, src.effective_port, src.security, not src.allow_insecure, root
             )
         )
         config_nc = ap.text(root, "configurationNamingContext")
-        readers: list[tuple[str, Callable[[], tuple[list[object], list[Permission]]]]] = [
-            ("domain", lambda: _domain(directory, src)),
-            ("configuration", lambda: _configuration(directory, src, config_nc)),
-        ]
-        for key, read in readers:
+        readers: dict[str, Callable[[], tuple[list[object], list[Permission]]]] = {
+            "domain": lambda: _domain(directory, src),
+            "configuration": lambda: _configuration(directory, src, config_nc),
+        }
+        units = []
+        for key in PARTITIONS:
             begun = datetime.now(UTC)
             try:
-                records, permissions = read()
+                records, permissions = readers[key]()
             except Exception as exc:
                 units.append(failed(key, exc))
                 continue
@@ -232,9 +234,9 @@ def scan_directory(
             )
             sink.finish_partition(unit, records, permissions)
             units.append(unit)
+        return units
     finally:
         directory.close()
-    return units
 
 
 def _domain(
@@ -271,10 +273,11 @@ def _domain(
 
 
 def _expand(source: str, members: dict[str, list[str]]) -> list[GroupMember]:
-    """Direct and transitive members of every group (cycles tolerated)."""
+    """Direct and transitive members of every group (cycles tolerated; a group reached
+    again through a cycle is not its own member)."""
     out = []
     for group, direct in members.items():
-        seen: set[str] = set()
+        seen: set[str] = {group.lower()}
         stack = [(m, True) for m in direct]
         while stack:
             dn, is_direct = stack.pop()

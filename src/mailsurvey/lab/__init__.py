@@ -3,6 +3,8 @@
 ``up()`` starts the lab's own Dovecot (installing Debian's dovecot-imapd when missing
 and running as root), ``seed()`` writes the mail store and ``ground_truth.json``,
 ``down()`` stops exactly the Dovecot this lab started (by its pid file).
+``ad_up()``/``ad_seed()``/``ad_down()`` do the same for a Samba Active Directory domain
+controller with the Exchange schema extension (``lab/ad_lab.py``; files in ``<lab_dir>/ad``).
 ``oauth2_token()`` mints a JWT access token that the lab's Dovecot accepts for XOAUTH2
 and OAUTHBEARER (validated locally with the lab's key, see ``lab/oauth.py``).
 """
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from . import dovecot, oauth
+from .ad_lab import AdInfo, ad_down, ad_status, ad_up
+from .ad_seed import ad_seed
 from .base import DOMAIN, MASTER_USER, LabError, LabInfo, Paths, read_lab_json, write_lab_json
 from .base import ensure_secrets as _ensure_secrets
 from .certs import CERT_KINDS, cert_pair, ensure_certs
@@ -21,9 +25,14 @@ from .oauth import oauth2_token
 from .seed import accounts_csv, index_shared_owners, seed
 
 __all__ = [
+    "AdInfo",
     "LabError",
     "LabInfo",
     "accounts_csv",
+    "ad_down",
+    "ad_seed",
+    "ad_status",
+    "ad_up",
     "default_lab_dir",
     "down",
     "oauth2_token",

@@ -9,11 +9,12 @@ the DC's certificate from the lab CA and starts the DC on ``host`` (a loopback a
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import samba
+from . import ad_daemon, samba
 from .base import LabError
 from .samba import AdPaths
 
@@ -68,35 +69,40 @@ def ad_up(lab_dir: Path, host: str = samba.DEFAULT_HOST) -> AdInfo:
     """
     if not host.startswith("127."):
         raise LabError(f"the lab's DC listens on loopback only; {host!r} is not 127.x.y.z")
+    if os.geteuid() != 0:
+        raise LabError(
+            "the lab's Samba AD DC must run as root (samba refuses to run unprivileged and "
+            "binds the fixed LDAP ports 389 and 636)"
+        )
     samba.ensure_installed()
     paths = ad_paths(lab_dir)
     paths.root.mkdir(parents=True, exist_ok=True)
     info = ad_info(lab_dir, host)
     state = samba.read_state(paths)
-    if samba.running_pid(paths) is not None:
+    if ad_daemon.running_pid(paths) is not None:
         if state.get("host") == host:
             return info
-        samba.stop(paths)
+        ad_daemon.stop(paths)
     if not state.get("provisioned") or not paths.sam.exists():
         timings = samba.provision(paths, host)
         samba.write_state(paths, provisioned=True, provision_timings=timings, seeded=None)
     samba.prepare_tls(paths, paths.lab_dir / "certs", host)
     paths.conf.write_text(samba.render_config(paths, host), encoding="utf-8")
-    seconds = samba.start(paths, host, info.ca_file)
+    seconds = ad_daemon.start(paths, host, info.ca_file)
     samba.write_state(paths, host=host, start_seconds=seconds)
     return info
 
 
 def ad_down(lab_dir: Path) -> None:
     """Stop the samba this lab started (by its pid file); the domain's data stays."""
-    samba.stop(ad_paths(lab_dir))
+    ad_daemon.stop(ad_paths(lab_dir))
 
 
 def ad_status(lab_dir: Path) -> dict[str, Any]:
     """Whether the lab's DC runs, its pid, address, timings and what was seeded."""
     paths = ad_paths(lab_dir)
     state = samba.read_state(paths)
-    pid = samba.running_pid(paths)
+    pid = ad_daemon.running_pid(paths)
     return {
         "lab_dir": str(paths.lab_dir),
         "running": pid is not None,

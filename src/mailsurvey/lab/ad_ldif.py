@@ -33,11 +33,16 @@ def guid_value(text: str) -> Raw:
 
 
 def rdn_escape(value: str) -> str:
-    """Escape an RDN value (RFC 4514): ``Vries, Jan de`` -> ``Vries\\, Jan de``."""
+    """Escape an RDN value (RFC 4514) the way Samba writes DNs back.
+
+    ``Vries, Jan de`` -> ``Vries\\, Jan de``; ``=`` and line breaks become ``\\3D`` etc.
+    """
     out = []
     for i, ch in enumerate(value):
-        if ch in ',+"\\<>;=' or (ch == "#" and i == 0):
+        if ch in ',+"\\<>;' or (ch == "#" and i == 0):
             out.append("\\" + ch)
+        elif ch in "=\r\n":
+            out.append(f"\\{ord(ch):02X}")
         elif ch == " " and (i == 0 or i == len(value) - 1):
             out.append("\\ ")
         else:

@@ -27,6 +27,10 @@ from .samba import SCHEMA_DN, AdPaths, ldif_apply
 # oidgen-style arc from GUID d278300f-eb8f-447d-a387-8c3e84914e7d (Samba refuses 2.25.<uuid>)
 LAB_ARC = "1.2.840.113556.1.8000.2554.53880.12303.60303.17533.41863.9191044.9522813"
 DS_DN = Raw("KwwCh3McAIVK")  # oMObjectClass of DN syntax: 1.3.12.2.1011.28.0.714
+# what container has: admins and SYSTEM everything, Authenticated Users read and list
+DEFAULT_SD = (
+    "D:(A;;RPWPCRCCDCLCLORCWOWDSDDTSW;;;DA)(A;;RPWPCRCCDCLCLORCWOWDSDDTSW;;;SY)(A;;RPLCLORC;;;AU)"
+)
 PUBLIC_INFORMATION = "e48d0154-bcf8-11d1-8702-00c04fb96050"  # property set AU may read
 
 SDK2003 = "learn.microsoft.com Exchange Server 2003 SDK attribute page"
@@ -198,6 +202,7 @@ def _class_ldif(c: Cls) -> str:
         ("defaultHidingValue", "TRUE"),
         ("showInAdvancedViewOnly", "TRUE"),
         ("defaultObjectCategory", f"CN={c.cn},{SCHEMA_DN}"),
+        ("defaultSecurityDescriptor", DEFAULT_SD),
     ]
     attrs += [("possSuperiors", s) for s in c.poss_superiors]
     attrs += [("mayContain", m) for m in c.may]

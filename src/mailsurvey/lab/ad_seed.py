@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import ad_org, ad_truth, samba
+from . import ad_daemon, ad_exchange, ad_org, ad_truth, samba
 from .ad_lab import ad_paths
 from .ad_ldif import Value, entry, modify, parse
 from .ad_org import AdObject, Directory
@@ -46,13 +46,19 @@ def ad_seed(lab_dir: Path, profile: str = "standard", **kw: Any) -> Path:
         raise LabError(f"the lab's domain in {paths.root} is not provisioned: run ad_up() first")
     started = time.monotonic()
     now = datetime.now(UTC).replace(microsecond=0)
-    d = ad_org.standard(now) if profile == "standard" else ad_org.bulk(now, **kw)
-    was_running = samba.running_pid(paths) is not None
-    samba.stop(paths)
+    unknown = set(kw) - ({"users", "devices"} if profile == "bulk" else set())
+    if unknown:
+        raise LabError(f"profile {profile!r} takes no {', '.join(sorted(unknown))}")
+    if profile == "standard":
+        d = ad_org.standard(now)
+    else:
+        d = ad_org.bulk(now, int(kw.get("users", 10_000)), int(kw.get("devices", 3_000)))
+    was_running = ad_daemon.running_pid(paths) is not None
+    ad_daemon.stop(paths)
     samba.restore(paths)
-    samba.ldif_apply(paths, "seed-1-objects", _adds(d))
-    sids = _sids(paths)
-    samba.ldif_apply(paths, "seed-2-links", _links(d, paths, sids))
+    samba.ldif_apply(paths, "seed-1-objects", _adds(d), batch=True)
+    sids = _sids(paths, d)
+    samba.ldif_apply(paths, "seed-2-links", _links(d, paths, sids), batch=True)
     truth = ad_truth.build(d, sids, _domain_counts(paths))
     seconds = round(time.monotonic() - started, 2)
     truth["seed_seconds"] = seconds
@@ -62,7 +68,7 @@ def ad_seed(lab_dir: Path, profile: str = "standard", **kw: Any) -> Path:
     samba.write_state(paths, seeded={"profile": profile, "seconds": seconds, **kw})
     if was_running and state.get("host"):
         host = str(state["host"])
-        samba.start(paths, host, paths.lab_dir / "certs" / "ca.pem")
+        ad_daemon.start(paths, host, paths.lab_dir / "certs" / "ca.pem")
     return paths.ground_truth
 
 
@@ -151,42 +157,69 @@ def _attrs(o: AdObject) -> list[tuple[str, Value]]:
 def _exchange(d: Directory) -> str:
     container = [("objectClass", "container")]
     out = [
-        entry(ad_org.EXCHANGE, [("objectClass", "msExchConfigurationContainer")]),
-        entry(ad_org.ORG_DN, [("objectClass", "msExchOrganizationContainer"),
-                              ("msExchVersion", ad_org.MSEXCH_VERSION)]),  # fmt: skip
-        entry(f"CN=Administrative Groups,{ad_org.ORG_DN}", container),
-        entry(ad_org.ADMIN_GROUP, container),
-        entry(f"CN=Servers,{ad_org.ADMIN_GROUP}", container),
-        entry(f"CN=Databases,{ad_org.ADMIN_GROUP}", container),
-        entry(f"CN=Transport Settings,{ad_org.ORG_DN}", container),
-        entry(f"CN=Accepted Domains,CN=Transport Settings,{ad_org.ORG_DN}", container),
+        entry(ad_exchange.EXCHANGE, [("objectClass", "msExchConfigurationContainer")]),
+        entry(
+            ad_exchange.ORG_DN,
+            [
+                ("objectClass", "msExchOrganizationContainer"),
+                ("msExchVersion", ad_org.MSEXCH_VERSION),
+            ],
+        ),
+        entry(f"CN=Administrative Groups,{ad_exchange.ORG_DN}", container),
+        entry(ad_exchange.ADMIN_GROUP, container),
+        entry(f"CN=Servers,{ad_exchange.ADMIN_GROUP}", container),
+        entry(f"CN=Databases,{ad_exchange.ADMIN_GROUP}", container),
+        entry(f"CN=Transport Settings,{ad_exchange.ORG_DN}", container),
+        entry(f"CN=Accepted Domains,CN=Transport Settings,{ad_exchange.ORG_DN}", container),
     ]
     for s in d.servers:
-        out.append(entry(s["dn"], [
-            ("objectClass", "msExchExchangeServer"), ("serialNumber", s["version"]),
-            ("versionNumber", str(ad_org.version_number(s["version"]))),
-            ("msExchVersion", ad_org.MSEXCH_VERSION)]))  # fmt: skip
+        out.append(
+            entry(
+                s["dn"],
+                [
+                    ("objectClass", "msExchExchangeServer"),
+                    ("serialNumber", s["version"]),
+                    ("versionNumber", str(ad_exchange.version_number(s["version"]))),
+                    ("msExchVersion", ad_org.MSEXCH_VERSION),
+                ],
+            )
+        )
     for db in d.databases:
-        out.append(entry(db["dn"], [("objectClass", "msExchPrivateMDB"),
-                                    ("msExchOwningServer", db["server_dn"])]))  # fmt: skip
+        out.append(
+            entry(
+                db["dn"],
+                [("objectClass", "msExchPrivateMDB"), ("msExchOwningServer", db["server_dn"])],
+            )
+        )
     for dom in d.domains:
-        out.append(entry(str(dom["dn"]), [("objectClass", "msExchAcceptedDomain"),
-                                          ("msExchAcceptedDomainName", str(dom["name"])),
-                                          ("msExchAcceptedDomainFlags", str(dom["flags"]))]))  # fmt: skip
+        out.append(
+            entry(
+                str(dom["dn"]),
+                [
+                    ("objectClass", "msExchAcceptedDomain"),
+                    ("msExchAcceptedDomainName", str(dom["name"])),
+                    ("msExchAcceptedDomainFlags", str(dom["flags"])),
+                ],
+            )
+        )
     return "".join(out)
 
 
-def _sids(paths: samba.AdPaths) -> dict[str, dict[str, str]]:
-    """objectSid and (SDDL) nTSecurityDescriptor of every seeded object, by lower-case DN."""
+def _sids(paths: samba.AdPaths, d: Directory) -> dict[str, dict[str, str]]:
+    """objectSid of every seeded user and group by lower-case DN, and the SDDL
+    nTSecurityDescriptor of the mailboxes that get a Send As grant."""
     text = samba.run_tool(
-        paths, "ldbsearch", "-b", ad_org.OU, "(|(objectClass=user)(objectClass=group))",
-        "objectSid", "nTSecurityDescriptor",
-    )  # fmt: skip
-    out: dict[str, dict[str, str]] = {}
-    for rec in parse(text):
-        sid = rec.get("objectSid", [""])[0]
-        if sid:
-            out[rec["dn"][0].lower()] = {"sid": sid, "sd": rec.get("nTSecurityDescriptor", [""])[0]}
+        paths, "ldbsearch", "-b", ad_org.OU, "(|(objectClass=user)(objectClass=group))", "objectSid"
+    )
+    out = {r["dn"][0].lower(): {"sid": r["objectSid"][0]} for r in parse(text) if "objectSid" in r}
+    boxes = {p["mailbox_dn"] for p in d.permissions if p["source"] == "nTSecurityDescriptor"}
+    sams = "".join(f"(sAMAccountName={d.objects[dn].sam})" for dn in sorted(boxes))
+    if sams:
+        text = samba.run_tool(
+            paths, "ldbsearch", "-b", ad_org.OU, f"(|{sams})", "nTSecurityDescriptor"
+        )
+        for r in parse(text):
+            out[r["dn"][0].lower()]["sd"] = r["nTSecurityDescriptor"][0]
     return out
 
 
@@ -207,8 +240,18 @@ def _links(d: Directory, paths: samba.AdPaths, sids: dict[str, dict[str, str]]) 
             out.append(modify(box, [("replace", source, [DEFAULT_MAILBOX_SD + aces])]))
         else:
             aces = "".join(f"(OA;;CR;{SEND_AS};;{_sid(sids, g)})" for g in grantees)
-            out.append(modify(box, [("replace", "nTSecurityDescriptor",
-                                     [_with_aces(sids[box.lower()]["sd"], aces)])]))  # fmt: skip
+            out.append(
+                modify(
+                    box,
+                    [
+                        (
+                            "replace",
+                            "nTSecurityDescriptor",
+                            [_with_aces(sids[box.lower()]["sd"], aces)],
+                        )
+                    ],
+                )
+            )
     return "".join(out)
 
 

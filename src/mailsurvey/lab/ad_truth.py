@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from . import ad_org, ad_schema, samba
+from . import ad_exchange, ad_org, ad_schema, samba
 from .ad_org import AdObject, Directory
 
 
@@ -64,7 +64,9 @@ def _expand(d: Directory, group: AdObject) -> tuple[list[str], list[str]]:
     return sorted(members), sorted(groups)
 
 
-def build(d: Directory, sids: dict[str, dict[str, str]], domain_counts: dict[str, int]) -> dict[str, Any]:
+def build(
+    d: Directory, sids: dict[str, dict[str, str]], domain_counts: dict[str, int]
+) -> dict[str, Any]:
     objects = {dn: _object(o, sids.get(dn.lower(), {}).get("sid")) for dn, o in d.objects.items()}
     groups: dict[str, Any] = {}
     for o in d.objects.values():
@@ -119,7 +121,7 @@ def build(d: Directory, sids: dict[str, dict[str, str]], domain_counts: dict[str
         "permissions": d.permissions,
         "devices": devices,
         "exchange": {
-            "organization_dn": ad_org.ORG_DN,
+            "organization_dn": ad_exchange.ORG_DN,
             "servers": d.servers,
             "databases": d.databases,
             "accepted_domains": d.domains,

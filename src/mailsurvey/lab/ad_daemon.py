@@ -1,0 +1,139 @@
+"""Running the lab's samba: start it as a daemon, recognise it by its pid file, stop it.
+
+samba rewrites its command line ("samba: root process"), so the lab recognises the DC
+it started by the binary and by the pid file that process holds open, and stops only
+that process (and waits for its children).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+from .base import LabError
+from .samba import SAMBA, AdPaths
+
+
+def running_pid(paths: AdPaths) -> int | None:
+    """The pid of the samba this lab started (by its pid file), if it still runs."""
+    try:
+        pid = int(paths.pid_file.read_text(encoding="ascii").strip())
+        exe = os.readlink(f"/proc/{pid}/exe")
+        # samba rewrites its command line ("samba: root process"), so recognise ours
+        # by the binary and by the pid file it holds open
+        ours = any(
+            os.readlink(fd) == str(paths.pid_file) for fd in Path(f"/proc/{pid}/fd").iterdir()
+        )
+    except (OSError, ValueError):
+        return None
+    if exe != str(SAMBA) or not ours or _gone(pid):
+        return None  # a stale pid file and a reused pid: not ours
+    return pid
+
+
+def start(paths: AdPaths, host: str, ca_file: Path, timeout: float = 60.0) -> float:
+    """Start samba (it daemonizes) and wait until LDAPS answers; return the seconds taken."""
+    started = time.monotonic()
+    _check_free(host, 636)
+    if running_pid(paths) is None:
+        paths.pid_file.unlink(missing_ok=True)
+    paths.run.mkdir(parents=True, exist_ok=True)
+    out_path = paths.root / "samba-start.out"
+    with open(out_path, "w+b") as out:  # the daemon inherits it: a pipe would never close
+        done = subprocess.run(
+            [str(SAMBA), "-s", str(paths.conf), "-D", "-M", "single"],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            check=False,
+            timeout=timeout,
+        )
+        out.seek(0)
+        said = out.read().decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        raise LabError(f"samba -s {paths.conf} failed ({done.returncode}): {said[-1500:]}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running_pid(paths) is not None and tls_ready(host, 636, ca_file):
+            return round(time.monotonic() - started, 2)
+        time.sleep(0.1)
+    raise LabError(f"Samba did not answer LDAPS on {host}:636{log_tail(paths)}")
+
+
+def stop(paths: AdPaths, timeout: float = 30.0) -> None:
+    """SIGTERM the samba in our pid file and wait until it and its children are gone."""
+    pid = running_pid(paths)
+    if pid is None:
+        return
+    children = _children(pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _gone(pid) and all(_gone(c) for c in children):
+            return
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    raise LabError(f"Samba (pid {pid}) did not stop within {timeout:.0f} s")
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                kids.append(int(stat.parent.name))
+    return kids
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie its (foreign) parent has not reaped yet."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
+    except OSError:
+        return True
+    return fields.split()[0] in ("Z", "X")
+
+
+def _check_free(host: str, port: int, wait: float = 5.0) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            if s.connect_ex((host, port)) != 0:
+                return
+        if time.monotonic() > deadline:
+            raise LabError(
+                f"{host}:{port} is already in use (another Samba?): pass another loopback "
+                "address as host, e.g. 127.0.0.3"
+            )
+        time.sleep(0.1)
+
+
+def tls_ready(host: str, port: int, ca_file: Path) -> bool:
+    """True when ``host:port`` completes a TLS handshake verified with ``ca_file``."""
+    ctx = ssl.create_default_context(cafile=str(ca_file))
+    try:
+        with (
+            socket.create_connection((host, port), timeout=2.0) as raw,
+            ctx.wrap_socket(raw, server_hostname=host),
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def log_tail(paths: AdPaths) -> str:
+    try:
+        lines = paths.log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+    except OSError:
+        return ""
+    return f"\nSamba log ({paths.log}):\n" + "\n".join(lines) if lines else ""
