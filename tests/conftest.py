@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mailsurvey.lab import AdInfo, LabInfo, ad_down, ad_seed, ad_up, down, seed, up
+from mailsurvey.lab import AdInfo, LabError, LabInfo, ad_down, ad_seed, ad_up, down, seed, up
 
 
 def _free_ports(n: int) -> list[int]:
@@ -60,15 +61,28 @@ def ground_truth(lab: LabInfo) -> dict[str, Any]:
     return data
 
 
-def _free_loopback_host() -> str:
-    """A loopback address with nothing on the LDAPS port (Samba's ports are fixed)."""
+def _free_loopback_hosts() -> Iterator[str]:
+    """Loopback addresses with nothing on the LDAPS port (Samba's ports are fixed)."""
     for last in range(2, 40):
         host = f"127.0.0.{last}"
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.settimeout(0.3)
             if s.connect_ex((host, 636)) != 0:
-                return host
-    return "127.0.0.2"  # all taken: ad_up reports the clash
+                yield host
+
+
+def _ad_up_somewhere(lab_dir: Path) -> AdInfo:
+    """ad_up on a free loopback address; another DC may take one between the check and
+    the start (two test runs on one machine), so the next is tried."""
+    last: LabError | None = None
+    for host in itertools.islice(_free_loopback_hosts(), 5):
+        try:
+            return ad_up(lab_dir, host=host)
+        except LabError as exc:
+            if "already in use" not in str(exc):
+                raise
+            last = exc
+    raise last or LabError("no free loopback address for the lab's DC")
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +93,7 @@ def samba_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdInfo]:
     """
     lab_dir = tmp_path_factory.mktemp("adlab")
     try:
-        info = ad_up(lab_dir, host=_free_loopback_host())
+        info = _ad_up_somewhere(lab_dir)
         ad_seed(lab_dir)
     except Exception as exc:  # any failure to start is reported, with its reason
         ad_down(lab_dir)

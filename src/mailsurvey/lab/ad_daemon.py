@@ -12,10 +12,10 @@ import os
 import signal
 import socket
 import ssl
-import subprocess
 import time
 from pathlib import Path
 
+from . import system
 from .base import LabError
 from .samba import SAMBA, AdPaths
 
@@ -44,20 +44,11 @@ def start(paths: AdPaths, host: str, ca_file: Path, timeout: float = 60.0) -> fl
     if running_pid(paths) is None:
         paths.pid_file.unlink(missing_ok=True)
     paths.run.mkdir(parents=True, exist_ok=True)
-    out_path = paths.root / "samba-start.out"
-    with open(out_path, "w+b") as out:  # the daemon inherits it: a pipe would never close
-        done = subprocess.run(
-            [str(SAMBA), "-s", str(paths.conf), "-D", "-M", "single"],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            check=False,
-            timeout=timeout,
-        )
-        out.seek(0)
-        said = out.read().decode("utf-8", "replace").strip()
-    if done.returncode != 0:
-        raise LabError(f"samba -s {paths.conf} failed ({done.returncode}): {said[-1500:]}")
+    system.start_daemon(
+        [str(SAMBA), "-s", str(paths.conf), "-D", "-M", "single"],
+        paths.root / "samba-start.out",
+        timeout,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if running_pid(paths) is not None and tls_ready(host, 636, ca_file):

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import system
 from .base import HOST, LabError, Paths
 from .certs import CertPair
 
@@ -55,27 +56,7 @@ def ensure_installed() -> None:
     """Install Debian's dovecot-imapd when missing and we are root; else say what to do."""
     if DOVECOT.exists() and shutil.which("doveadm"):
         return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise LabError(
-            "Dovecot is not installed: install the Debian/Ubuntu package 'dovecot-imapd' "
-            "(apt-get install dovecot-imapd) or run the lab as root so it can install it"
-        )
-    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    policy = Path("/usr/sbin/policy-rc.d")
-    made_policy = False
-    if not policy.exists():  # keep the package's own service from being started
-        policy.write_text("#!/bin/sh\nexit 101\n", encoding="ascii")
-        policy.chmod(0o755)
-        made_policy = True
-    try:
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "dovecot-imapd"]):
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                tail = (done.stderr or done.stdout)[-800:]
-                raise LabError(f"{' '.join(cmd)} failed ({done.returncode}): {tail}")
-    finally:
-        if made_policy:
-            policy.unlink(missing_ok=True)
+    system.apt_install(["dovecot-imapd"], "Dovecot")
     if not DOVECOT.exists():
         raise LabError("apt-get installed dovecot-imapd but /usr/sbin/dovecot is missing")
 
@@ -285,23 +266,12 @@ def start(paths: Paths, imaps_port: int, timeout: float = 20.0) -> int:
     _check_port_free(imaps_port)
     if running_pid(paths) is None:  # a stale pid file would make Dovecot refuse to start
         paths.pid_file.unlink(missing_ok=True)
-    # The daemon inherits stdout/stderr: a pipe would never reach EOF, so use a file.
-    out_path = paths.lab_dir / "dovecot-start.out"
-    with open(out_path, "w+b") as out:
-        done = subprocess.run(
-            [str(DOVECOT), "-c", str(paths.conf)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            check=False,
-            timeout=timeout,
+    try:
+        system.start_daemon(
+            [str(DOVECOT), "-c", str(paths.conf)], paths.lab_dir / "dovecot-start.out", timeout
         )
-        out.seek(0)
-        said = out.read().decode("utf-8", "replace").strip()
-    if done.returncode != 0:
-        raise LabError(
-            f"dovecot -c {paths.conf} failed ({done.returncode}): {said[-1500:]}{_log_tail(paths)}"
-        )
+    except LabError as exc:
+        raise LabError(f"{exc}{_log_tail(paths)}") from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pid = running_pid(paths)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import system
 from .ad_certs import ensure_dc_cert
 from .ad_ldif import b64, entry, modify
 from .base import LabError
@@ -117,31 +118,11 @@ def ensure_installed() -> None:
     """Install the Samba DC and ldb tools when missing and we are root; else say what to do."""
     if _installed():
         return
-    names = " ".join(PACKAGES)
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise LabError(
-            f"Samba AD is not installed: install the Debian packages {names} "
-            f"(apt-get install {names}) or run the lab as root so it can install them"
-        )
-    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    policy = Path("/usr/sbin/policy-rc.d")
-    made_policy = False
-    if not policy.exists():  # keep the packages' own services from being started
-        policy.write_text("#!/bin/sh\nexit 101\n", encoding="ascii")
-        policy.chmod(0o755)
-        made_policy = True
-    try:
-        install = ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES]
-        for cmd in (["apt-get", "update"], install):
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                tail = (done.stderr or done.stdout)[-800:]
-                raise LabError(f"{' '.join(cmd)} failed ({done.returncode}): {tail}")
-    finally:
-        if made_policy:
-            policy.unlink(missing_ok=True)
+    system.apt_install(list(PACKAGES), "Samba AD")
     if not _installed():
-        raise LabError(f"apt-get installed {names} but samba or the ldb tools are missing")
+        raise LabError(
+            f"apt-get installed {' '.join(PACKAGES)} but samba or the ldb tools are missing"
+        )
 
 
 def _installed() -> bool:

@@ -1,0 +1,51 @@
+"""What the lab asks of the machine: Debian packages, and daemons started in the background."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from .base import LabError
+
+
+def apt_install(packages: list[str], what: str) -> None:
+    """Install Debian packages as root, without starting their own services (the lab runs
+    private instances); else a LabError saying what to install."""
+    names = " ".join(packages)
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise LabError(
+            f"{what} is not installed: install the Debian packages {names} "
+            f"(apt-get install {names}) or run the lab as root so it can install them"
+        )
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    policy = Path("/usr/sbin/policy-rc.d")
+    made_policy = False
+    if not policy.exists():  # keep the packages' own services from being started
+        policy.write_text("#!/bin/sh\nexit 101\n", encoding="ascii")
+        policy.chmod(0o755)
+        made_policy = True
+    try:
+        install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+        for cmd in (["apt-get", "update"], install):
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                tail = (done.stderr or done.stdout)[-800:]
+                raise LabError(f"{' '.join(cmd)} failed ({done.returncode}): {tail}")
+    finally:
+        if made_policy:
+            policy.unlink(missing_ok=True)
+
+
+def start_daemon(cmd: list[str], out_path: Path, timeout: float) -> None:
+    """Run a command that daemonizes; its output goes to a file, because the daemon
+    inherits stdout/stderr and a pipe would never reach EOF. LabError if it fails."""
+    with open(out_path, "w+b") as out:
+        done = subprocess.run(
+            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, check=False, timeout=timeout
+        )
+        out.seek(0)
+        said = out.read().decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        raise LabError(f"{' '.join(cmd)} failed ({done.returncode}): {said[-1500:]}")
