@@ -219,3 +219,35 @@ def test_odd_values_survive(scanned: dict[str, Any], ad_truth: dict[str, Any]) -
     xlsx = next(p for p in scanned["paths"] if p.suffix == ".xlsx")
     cells = [c for ws in load_workbook(xlsx).worksheets for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)  # nothing became a formula
+
+
+def test_starttls_works_too(samba_lab: AdInfo, tmp_path: Path) -> None:
+    inv = ad_scan(samba_lab, tmp_path, security="starttls", port=samba_lab.ldap_port)
+    assert all(u.status is Status.OK for u in inv.units), inv.units
+
+
+def test_imap_mailboxes_join_directory_identities(
+    samba_lab: AdInfo, lab: Any, ground_truth: dict[str, Any], tmp_path: Path
+) -> None:
+    """Both labs hold one organisation: a scan of both joins mailboxes to identities."""
+    from mailsurvey.assess.join import join
+
+    from .imap_helpers import write_config
+
+    imap_config = yaml.safe_load(write_config(lab, tmp_path / "imap").read_text())
+    ad_source = yaml.safe_load(ad_config(samba_lab, tmp_path / "ad").read_text())["sources"][0]
+    imap_config["sources"].append(ad_source)
+    both = tmp_path / "both.yaml"
+    both.write_text(yaml.safe_dump(imap_config), encoding="utf-8")
+    with Store(tmp_path / "both.sqlite") as store:
+        result = run_scan(load(both), store, show_progress=False)
+        inv = store.inventory()
+    assert result.all_ok
+    rows = {j.address.lower(): j for j in join(inv.mailboxes, inv.identities)}
+    scanned = {a.lower() for a in ground_truth["mailboxes"]}
+    matched = {a for a in scanned if rows[a].identity is not None}
+    assert len(matched) >= 0.9 * len(scanned), scanned - matched
+    paths = render(inv, tmp_path, ("xlsx",), "pl")
+    from openpyxl import load_workbook
+
+    assert "Powiązanie z katalogiem" in load_workbook(paths[0]).sheetnames
