@@ -121,3 +121,10 @@ def test_every_model_value_has_a_word() -> None:
     assert set(STATUS_WORDS) == set(Status)
     assert set(REASON_WORDS) == set(Reason)
     assert set(KIND_WORDS) == set(UnitKind)
+
+
+def test_every_unit_kind_has_a_coverage_label() -> None:
+    from mailsurvey.model import UnitKind
+    from mailsurvey.report.aggregate import _KIND_LABELS
+
+    assert set(_KIND_LABELS) == set(UnitKind)

@@ -211,11 +211,14 @@ def _lab_dir(value: Path | None) -> Path:
 
 @lab_app.command("up")
 def lab_up(lab_dir: LabDir = None) -> None:
-    """Start the lab's Dovecot on loopback (installs it when missing and root)."""
+    """Start the lab's Dovecot and its seeded Samba AD DC on loopback (installs them when
+    root; the DC needs root)."""
+    from .demo import start_directory
     from .lab import LabError, up
 
+    where = _lab_dir(lab_dir)
     try:
-        info = up(_lab_dir(lab_dir))
+        info = up(where)
     except LabError as exc:
         raise _fail(EXIT_FATAL, str(exc)) from None
     out.print(
@@ -223,14 +226,20 @@ def lab_up(lab_dir: LabDir = None) -> None:
         f"CA {info.ca_file}",
         highlight=False,
     )
+    ad = start_directory(where, err)
+    if ad is not None:
+        out.print(
+            f"Samba AD DC on {ad.host}: LDAPS {ad.ldaps_port}, base {ad.base_dn}", highlight=False
+        )
 
 
 @lab_app.command("down")
 def lab_down(lab_dir: LabDir = None) -> None:
-    """Stop the Dovecot this lab started (by its pid file); the data stays."""
-    from .lab import down
+    """Stop the Dovecot and the DC this lab started (by their pid files); data stays."""
+    from .lab import ad_down, down
 
     down(_lab_dir(lab_dir))
+    ad_down(_lab_dir(lab_dir))
     out.print("lab stopped")
 
 
@@ -239,23 +248,31 @@ def lab_seed(
     lab_dir: LabDir = None,
     profile: Annotated[str, typer.Option(help="standard | large | huge_folder")] = "standard",
 ) -> None:
-    """Fill the lab with a deterministic organisation and write its ground truth."""
-    from .lab import LabError, seed
+    """Fill the lab with a deterministic organisation (mail store, and the directory when
+    its DC runs) and write the ground truth."""
+    from .lab import LabError, ad_seed, ad_status, seed
 
+    where = _lab_dir(lab_dir)
     try:
-        truth = seed(_lab_dir(lab_dir), profile=profile)
+        truth = seed(where, profile=profile)
+        out.print(f"mail store seeded; ground truth: {truth}", highlight=False)
+        if ad_status(where).get("running") and profile == "standard":
+            out.print(f"directory seeded; ground truth: {ad_seed(where)}", highlight=False)
     except LabError as exc:
         raise _fail(EXIT_FATAL, str(exc)) from None
-    out.print(f"seeded; ground truth: {truth}", highlight=False)
 
 
 @lab_app.command("status")
 def lab_status(lab_dir: LabDir = None) -> None:
-    """Say whether the lab runs, and where."""
-    from .lab import status
+    """Say whether the lab's servers run, and where."""
+    from .lab import ad_status, status
 
-    for key, value in status(_lab_dir(lab_dir)).items():
-        out.print(f"{key}: {value}", highlight=False, markup=False)
+    for name, facts in (
+        ("dovecot", status(_lab_dir(lab_dir))),
+        ("samba", ad_status(_lab_dir(lab_dir))),
+    ):
+        for key, value in facts.items():
+            out.print(f"{name} {key}: {value}", highlight=False, markup=False)
 
 
 @app.command()

@@ -9,7 +9,17 @@ import yaml
 from rich.console import Console
 
 from .config import ConfigError, load
-from .lab import LabError, LabInfo, accounts_csv, default_lab_dir, seed, up
+from .lab import (
+    AdInfo,
+    LabError,
+    LabInfo,
+    accounts_csv,
+    ad_seed,
+    ad_up,
+    default_lab_dir,
+    seed,
+    up,
+)
 from .scan import FatalScanError, run_scan
 from .store import Store
 
@@ -22,24 +32,56 @@ def sample_configs_dir() -> Path:
     raise FileNotFoundError("sample_configs/ is not installed with this mailsurvey")
 
 
-def lab_config(info: LabInfo, out_dir: Path, **source_changes: object) -> Path:
+def lab_config(
+    info: LabInfo, out_dir: Path, ad: AdInfo | None = None, **source_changes: object
+) -> Path:
     """sample_configs/lab.yaml pointed at this lab (its port, CA, secrets, accounts) and
-    writing into ``out_dir``; ``source_changes`` override keys of the lab source."""
+    writing into ``out_dir``; ``source_changes`` override keys of the IMAP source. The
+    directory source stays only when ``ad`` (the lab's running DC) is given."""
     data = yaml.safe_load((sample_configs_dir() / "lab.yaml").read_text(encoding="utf-8"))
-    src = data["sources"][0]
-    src.update(
+    imap = next(s for s in data["sources"] if s["type"] == "imap")
+    imap.update(
         host=info.host,
         port=info.imaps_port,
         ca_file=str(info.ca_file),
         accounts=str(accounts_csv(info.lab_dir)),
     )
-    src["auth"]["password_file"] = str(info.master_password_file)
-    src.update(source_changes)
+    imap["auth"]["password_file"] = str(info.master_password_file)
+    imap.update(source_changes)
+    data["sources"] = [imap]
+    if ad is not None:
+        data["sources"].append(
+            {
+                "name": "lab-ad",
+                "type": "active_directory",
+                "host": ad.host,
+                "port": ad.ldaps_port,
+                "ca_file": str(ad.ca_file),
+                "bind_user": ad.bind_netbios,
+                "password_file": str(ad.bind_password_file),
+                "base_dn": ad.base_dn,
+            }
+        )
     data["output_dir"] = str(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "lab.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def start_directory(lab_dir: Path, err: Console) -> AdInfo | None:
+    """The lab's Samba DC, seeded; None (and why) where it cannot run, e.g. not as root."""
+    try:
+        ad = ad_up(lab_dir)
+        ad_seed(lab_dir)
+    except LabError as exc:
+        err.print(
+            f"the directory lab (Samba AD) is not part of this demo: {exc}",
+            highlight=False,
+            markup=False,
+        )
+        return None
+    return ad
 
 
 def run_demo(out_dir: Path, out: Console, err: Console) -> int:
@@ -54,7 +96,9 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
     except LabError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False)
         return 1
-    config_path = lab_config(info, out_dir.resolve())
+    out.print("starting and seeding the directory (Samba AD) ...")
+    ad = start_directory(lab_dir, err)
+    config_path = lab_config(info, out_dir.resolve(), ad)
     try:
         loaded = load(config_path)
         with Store(out_dir / "scan.sqlite") as store:
@@ -66,6 +110,9 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
     ok = result.counts.get("account:ok", 0)
     total = sum(v for k, v in result.counts.items() if k.startswith("account:"))
     out.print(f"scanned {ok}/{total} accounts of the lab organisation", highlight=False)
+    if ad is not None:
+        parts = result.counts.get("partition:ok", 0)
+        out.print(f"scanned {parts}/2 partitions of its directory", highlight=False)
     for path in paths:
         out.print(f"report: {path.resolve()}", highlight=False)
     command = sys.argv[0] if sys.argv[0].endswith("mailsurvey") else "mailsurvey"

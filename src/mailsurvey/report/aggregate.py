@@ -21,7 +21,11 @@ from ..store import Inventory
 from .i18n import N_
 
 ALL_UNITS = N_("All units")
-_KIND_LABELS = {UnitKind.ACCOUNT: N_("Accounts"), UnitKind.FOLDER: N_("Folders")}
+_KIND_LABELS = {
+    UnitKind.ACCOUNT: N_("Accounts"),
+    UnitKind.FOLDER: N_("Folders"),
+    UnitKind.PARTITION: N_("Directory partitions"),
+}
 _BUCKETS = len(SIZE_BUCKETS) + 1
 _OVER_35MB = SIZE_BUCKETS.index(35 * 1024 * 1024) + 1  # first bucket >= 35 MB
 _OVER_150MB = SIZE_BUCKETS.index(150 * 1024 * 1024) + 1
