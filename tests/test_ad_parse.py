@@ -86,3 +86,48 @@ def test_exchange_product_from_version() -> None:
     assert product("Version 15.2 (Build 1544.4)") == "Exchange Server 2019"
     assert product("Version 15.2 (Build 2562.17)") == "Exchange Server SE"
     assert product("garbage") is None
+
+
+def test_negative_filetime_is_unknown() -> None:
+    assert ap.filetime(-5) is None
+
+
+class OneMailboxDirectory:
+    """A directory holding one shared mailbox whose security descriptor is garbage."""
+
+    def search(
+        self, base: str, filter_: str, attributes: list[str], page_size: int, dacl: bool = False
+    ):  # type: ignore[no-untyped-def]
+        if "msExchActiveSyncDevice" in filter_:
+            return iter(())
+        raw = {
+            "objectclass": [b"user"],
+            "mail": [b"info@acme.nl"],
+            "msexchrecipienttypedetails": [b"4"],
+            "ntsecuritydescriptor": [b"\x01\x00garbage"],
+            "publicdelegates": [b"CN=Jan,DC=acme,DC=local"],
+        }
+        return iter([("CN=Info,DC=acme,DC=local", raw)])
+
+
+def test_unreadable_descriptor_is_an_observation_not_a_lost_partition() -> None:
+    from mailsurvey.collectors.ad import _domain
+    from mailsurvey.config import ActiveDirectorySource
+    from mailsurvey.model import Identity, Observation
+
+    src = ActiveDirectorySource.model_validate(
+        {
+            "name": "dc1",
+            "type": "active_directory",
+            "host": "h",
+            "bind_user": "u",
+            "base_dn": "DC=acme,DC=local",
+        }
+    )
+    records, permissions = _domain(OneMailboxDirectory(), src)  # type: ignore[arg-type]
+    assert [r.mail for r in records if isinstance(r, Identity)] == ["info@acme.nl"]
+    (obs,) = [r for r in records if isinstance(r, Observation)]
+    assert (
+        obs.code == "unreadable_security_descriptor" and obs.mailbox == "CN=Info,DC=acme,DC=local"
+    )
+    assert [(p.rights, p.origin) for p in permissions] == [("SendOnBehalf", "ad_send_on_behalf")]

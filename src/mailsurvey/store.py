@@ -257,8 +257,10 @@ class Store:
         by_type: dict[type, list[object]] = {}
         for record in records:
             by_type.setdefault(type(record), []).append(record)
+        observations = by_type.pop(Observation, [])
         with self._tx() as db:
             self._put_unit(db, unit)
+            self._put_observations(db, observations)  # type: ignore[arg-type]
             for cls, items in by_type.items():
                 db.executemany(store_codec.insert_sql(cls), [store_codec.encode(r) for r in items])
             self._put_permissions(db, permissions)

@@ -26,6 +26,7 @@ from ..model import (
     GroupMember,
     Identity,
     MailboxDatabase,
+    Observation,
     Permission,
     Reason,
     Server,
@@ -245,6 +246,7 @@ def _domain(
     identities: list[Identity] = []
     members: dict[str, list[str]] = {}
     delegates: list[tuple[str, str, str, str]] = []  # mailbox dn, grantee (dn|sid), right, origin
+    observations: list[Observation] = []
     for dn, raw in directory.search(
         src.base_dn, IDENTITY_FILTER, IDENTITY_ATTRIBUTES, src.page_size, dacl=True
     ):
@@ -254,10 +256,22 @@ def _domain(
             members[dn] = list(ap.texts(raw, "member"))
         if not ident.recipient_type_details:
             continue
-        for trustee in ap.full_access_sids(first(raw, "msExchMailboxSecurityDescriptor")):
-            delegates.append((dn, trustee, "FullAccess", "ad_full_access"))
-        for trustee in ap.send_as_sids(first(raw, "nTSecurityDescriptor")):
-            delegates.append((dn, trustee, "SendAs", "ad_send_as"))
+        try:
+            full = ap.full_access_sids(first(raw, "msExchMailboxSecurityDescriptor"))
+            send_as = ap.send_as_sids(first(raw, "nTSecurityDescriptor"))
+        except Exception as exc:  # one unreadable descriptor must not lose the partition
+            observations.append(
+                Observation(
+                    src.name,
+                    dn,
+                    None,
+                    "unreadable_security_descriptor",
+                    f"Full Access and Send As of this mailbox unknown: {exc}",
+                )
+            )
+            full, send_as = [], []
+        delegates += [(dn, trustee, "FullAccess", "ad_full_access") for trustee in full]
+        delegates += [(dn, trustee, "SendAs", "ad_send_as") for trustee in send_as]
         for other in ap.texts(raw, "msExchDelegateListLink"):
             delegates.append((dn, other, "FullAccess", "ad_automapping"))
         for other in ap.texts(raw, "publicDelegates"):
@@ -268,7 +282,7 @@ def _domain(
             src.base_dn, "(objectClass=msExchActiveSyncDevice)", DEVICE_ATTRIBUTES, src.page_size
         )
     ]
-    records: list[object] = [*identities, *_expand(src.name, members), *devices]
+    records: list[object] = [*identities, *_expand(src.name, members), *devices, *observations]
     return records, _permissions(src.name, identities, delegates)
 
 

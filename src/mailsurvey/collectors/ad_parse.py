@@ -73,7 +73,7 @@ def boolean(raw: Raw, name: str) -> bool | None:
 
 def filetime(value: int | None) -> datetime | None:
     """A Windows FILETIME (100 ns since 1601) as UTC; 0 and 'never' as None."""
-    if not value or value >= 0x7FFFFFFFFFFFFFFF:
+    if value is None or value <= 0 or value >= 0x7FFFFFFFFFFFFFFF:
         return None
     return datetime(1601, 1, 1, tzinfo=UTC) + timedelta(microseconds=value // 10)
 
@@ -165,7 +165,13 @@ def send_as_sids(descriptor: bytes | None) -> list[str]:
 def _allowed(descriptor: bytes | None) -> Iterable[tuple[str, int, uuid.UUID | None]]:
     if not descriptor:
         return []
-    sd = SECURITY_DESCRIPTOR.from_bytes(bytes(descriptor))
+    data = bytes(descriptor)
+    # winacl reads truncated bytes leniently (as "no DACL"): check the self-relative
+    # header first (MS-DTYP 2.4.6), so garbage is reported, not taken for "no grants"
+    dacl_offset = int.from_bytes(data[16:20], "little") if len(data) >= 20 else -1
+    if len(data) < 20 or data[0] != 1 or dacl_offset >= len(data):
+        raise ValueError(f"not a self-relative security descriptor ({len(data)} bytes)")
+    sd = SECURITY_DESCRIPTOR.from_bytes(data)
     out = []
     for ace in sd.Dacl.aces if sd.Dacl else ():
         if "ALLOWED" not in ace.AceType.name:
