@@ -7,9 +7,7 @@ that process (and waits for its children).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
 import ssl
 import time
@@ -32,7 +30,7 @@ def running_pid(paths: AdPaths) -> int | None:
         )
     except (OSError, ValueError):
         return None
-    if exe != str(SAMBA) or not ours or _gone(pid):
+    if exe != str(SAMBA) or not ours or system.gone(pid):
         return None  # a stale pid file and a reused pid: not ours
     return pid
 
@@ -58,40 +56,10 @@ def start(paths: AdPaths, host: str, ca_file: Path, timeout: float = 60.0) -> fl
 
 
 def stop(paths: AdPaths, timeout: float = 30.0) -> None:
-    """SIGTERM the samba in our pid file and wait until it and its children are gone."""
+    """Stop the Samba in our pid file, and its children."""
     pid = running_pid(paths)
-    if pid is None:
-        return
-    children = _children(pid)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _gone(pid) and all(_gone(c) for c in children):
-            return
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.05)
-    raise LabError(f"Samba (pid {pid}) did not stop within {timeout:.0f} s")
-
-
-def _children(pid: int) -> list[int]:
-    kids: list[int] = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                kids.append(int(stat.parent.name))
-    return kids
-
-
-def _gone(pid: int) -> bool:
-    """Exited: no such process, or a zombie its (foreign) parent has not reaped yet."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
-    except OSError:
-        return True
-    return fields.split()[0] in ("Z", "X")
+    if pid is not None:
+        system.terminate(pid, "Samba", timeout)
 
 
 def _check_free(host: str, port: int, wait: float = 5.0) -> None:

@@ -7,14 +7,12 @@ base_dir (so ``master.pid`` is ours), state_dir and log, and listens on 127.0.0.
 from __future__ import annotations
 
 import base64
-import contextlib
 import grp
 import hashlib
 import os
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import ssl
 import stat
@@ -282,29 +280,10 @@ def start(paths: Paths, imaps_port: int, timeout: float = 20.0) -> int:
 
 
 def stop(paths: Paths, timeout: float = 20.0) -> None:
-    """SIGTERM the master in our pid file and wait until it and its children are gone."""
+    """Stop the Dovecot in our pid file, and its children."""
     pid = running_pid(paths)
-    if pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _gone(pid):
-            return
-        with contextlib.suppress(ChildProcessError):  # reap if it is our child
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.02)
-    raise LabError(f"Dovecot (pid {pid}) did not stop within {timeout:.0f} s")
-
-
-def _gone(pid: int) -> bool:
-    """Exited: no such process, or a zombie its (foreign) parent has not reaped yet."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
-    except OSError:
-        return True
-    return fields.split()[0] in ("Z", "X")
+    if pid is not None:
+        system.terminate(pid, "Dovecot", timeout)
 
 
 def doveadm(paths: Paths, *args: str, timeout: float = 60.0) -> str:

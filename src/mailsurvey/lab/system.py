@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 from .base import LabError
@@ -49,3 +52,38 @@ def start_daemon(cmd: list[str], out_path: Path, timeout: float) -> None:
         said = out.read().decode("utf-8", "replace").strip()
     if done.returncode != 0:
         raise LabError(f"{' '.join(cmd)} failed ({done.returncode}): {said[-1500:]}")
+
+
+def terminate(pid: int, name: str, timeout: float) -> None:
+    """SIGTERM a daemon the lab started (its pid from the lab's own pid file) and wait
+    until it and the children it had are gone. Never anything found by name."""
+    children = _children(pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if gone(pid) and all(gone(c) for c in children):
+            return
+        with contextlib.suppress(ChildProcessError):  # reap it if it is our child
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.02)
+    raise LabError(f"{name} (pid {pid}) did not stop within {timeout:.0f} s")
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                kids.append(int(stat.parent.name))
+    return kids
+
+
+def gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie its (foreign) parent has not reaped yet."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
+    except OSError:
+        return True
+    return fields.split()[0] in ("Z", "X")
