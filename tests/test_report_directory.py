@@ -102,3 +102,18 @@ def test_directory_sheets_render(tmp_path: Path, language: str) -> None:
 def test_no_directory_no_directory_sheets(tmp_path: Path) -> None:
     paths = render(sample_inventory(), tmp_path, formats=("xlsx",))
     assert "Identities" not in load_workbook(paths[0]).sheetnames
+
+
+def test_unreadable_descriptor_makes_grant_counts_unknown_not_zero() -> None:
+    from mailsurvey.model import Observation
+    from mailsurvey.report.views import build_report
+
+    inv = directory_inventory()
+    inv.observations.append(
+        Observation("dc1", "CN=Info,DC=acme,DC=local", None, "unreadable_security_descriptor", "x")
+    )
+    table = next(t for t in build_report(inv).sheets if t.key == "shared_mailboxes")
+    keys = [c.key for c in table.columns]
+    (row,) = [dict(zip(keys, r, strict=True)) for r in table.rows]
+    assert row["full_access"] is None and row["send_as"] is None  # unknown, never 0
+    assert row["send_on_behalf"] == 0  # publicDelegates was read: a known zero

@@ -187,6 +187,12 @@ def _identities(inv: Inventory) -> Table:
 def _shared(inv: Inventory, mailboxes: tuple[MailboxTotals, ...]) -> Table:
     totals = {t.address.lower(): t for t in mailboxes}
     grants = Counter((p.mailbox.lower(), p.rights) for p in inv.permissions)
+    # mailboxes whose descriptor could not be read: their Full Access / Send As are unknown
+    unread = {
+        (o.mailbox or "").lower()
+        for o in inv.observations
+        if o.code == "unreadable_security_descriptor"
+    }
     rows = []
     for i in sorted(inv.identities, key=lambda i: i.dn.lower()):
         if i.recipient_type not in MAILBOX_TYPES - {"user", "linked", "legacy"}:
@@ -200,8 +206,8 @@ def _shared(inv: Inventory, mailboxes: tuple[MailboxTotals, ...]) -> Table:
                 _recipient(i),
                 t.messages if t else None,
                 t.bytes if t else None,
-                grants[(address.lower(), "FullAccess")],
-                grants[(address.lower(), "SendAs")],
+                None if i.dn.lower() in unread else grants[(address.lower(), "FullAccess")],
+                None if i.dn.lower() in unread else grants[(address.lower(), "SendAs")],
                 grants[(address.lower(), "SendOnBehalf")],
             )
         )
