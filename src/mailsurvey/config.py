@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -206,12 +208,89 @@ Source = Annotated[ImapSource | ActiveDirectorySource, Field(discriminator="type
 SOURCE_TYPES = ("imap", "active_directory")
 
 
+class ProbeSettings(_Strict):
+    """The throughput probe: a sample of whole messages downloaded (read-only) at growing
+    concurrency, within a budget of time and volume."""
+
+    enabled: bool = True
+    seconds: float = Field(60.0, gt=0, le=3600, description="time budget per source")
+    megabytes: float = Field(200.0, gt=0, le=100_000, description="volume budget per source")
+    max_concurrency: int | None = Field(
+        None, ge=1, le=64, description="highest concurrency tried; default: the plan's, "
+        "else the source's concurrency"
+    )
+
+
+_HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$"
+
+
+class PlanSettings(_Strict):
+    """When users switch, and how the copy is run: the forecast's and timeline's inputs."""
+
+    cutover: datetime | None = Field(
+        None, description="from this moment users work in the new environment (local time)"
+    )
+    timezone: str = "Europe/Amsterdam"
+    country: str | None = Field(None, description="ISO country code for public holidays")
+    working_hours: str = Field("08:00-18:00", pattern=_HHMM)
+    strategy: Literal["cutover", "staged"] = "cutover"
+    method: str = Field("mbsync", description="migration method profile (assess/methods.py)")
+    concurrency: int | None = Field(None, ge=1, le=1000)
+    uplink_mbit: float | None = Field(
+        None, gt=0, description="the migrating host's link; measured by the probe when unset"
+    )
+    mx_ttl: int | None = Field(None, ge=0, description="current MX TTL in seconds, if known")
+    not_before: datetime | None = Field(
+        None, description="the earliest moment the copy may start (default: now)"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"an IANA time zone such as Europe/Warsaw, not {v!r}") from None
+        return v
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        import holidays  # a heavy import, only when a country is given
+
+        code = v.strip().upper()
+        if code not in holidays.list_supported_countries():
+            raise ValueError(f"an ISO 3166 country code with public holidays (NL, PL, ...), "
+                             f"not {v!r}")
+        return code
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        from .assess.methods import PROFILES
+
+        if v not in PROFILES:
+            raise ValueError(f"one of {', '.join(sorted(PROFILES))}, not {v!r}")
+        return v
+
+    @property
+    def hours(self) -> tuple[time, time]:
+        start, end = self.working_hours.split("-")
+        return time.fromisoformat(start), (
+            time.max if end == "24:00" else time.fromisoformat(end)
+        )
+
+
 class Config(_Strict):
     project: str
     client: str
     language: Literal["en", "nl", "pl"] = "en"
     output_dir: Path = Path("./reports")
     sources: list[Source] = Field(min_length=1)
+    probe: ProbeSettings = ProbeSettings()
+    plan: PlanSettings = PlanSettings()
 
     @field_validator("sources")
     @classmethod
