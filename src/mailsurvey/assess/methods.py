@@ -8,6 +8,10 @@ its own concurrency and rate caps. Client profiles hold the per-message and per-
 cost the tool adds on top of what the probe measures on the source, calibrated by
 ``bench/forecast.py`` against real copies; service profiles hold published limits, each
 with where it was published.
+
+A reference is ``"<url> (<page title>)"``, followed for a service's published limit by the
+fields it is the source of in brackets: ``"<url> (<page title>) [max_message_bytes]"``.
+A limit that no source publishes stays None, and the profile says so in a comment.
 """
 
 from __future__ import annotations
@@ -15,7 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+MB = 1024**2  # the sources write "MB" and don't say which; read as 2**20 bytes
 GB = 1024**3
+
+# The fields of a service profile that are published limits: each needs a reference.
+PUBLISHED_LIMITS = (
+    "default_concurrency",
+    "max_concurrency",
+    "daily_bytes_per_mailbox",
+    "max_message_bytes",
+    "max_items_per_mailbox",
+)
 
 
 @dataclass(frozen=True)
@@ -30,10 +44,12 @@ class MethodProfile:
     default_concurrency: int  # mailboxes copied at once
     max_concurrency: int | None
     daily_bytes_per_mailbox: int | None = None  # a per-user daily upload cap
+    max_message_bytes: int | None = None  # larger messages are not migrated (skipped)
+    max_items_per_mailbox: int | None = None  # items past this are not migrated
     per_message_s: float = 0.0  # the tool's and target's own cost per message
     per_mailbox_s: float = 0.0  # start, logins, listing on both sides
     validated_by: str | None = None  # how the profile was checked against real copies
-    references: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # "<url> (<page title>) [fields it is the source of]"
 
 
 PROFILES: dict[str, MethodProfile] = {
@@ -53,6 +69,115 @@ PROFILES: dict[str, MethodProfile] = {
             per_mailbox_s=0.0,
             validated_by="bench/forecast.py (real mbsync copies through a shaped link)",
             references=("https://isync.sourceforge.io/mbsync.html (PipelineDepth)",),
+        ),
+        # offlineimap3 copies one message at a time: Base.copymessageto() fetches it from
+        # the source (UID FETCH) and then saves it to the target (APPEND; without UIDPLUS
+        # on the target it also searches for the new UID), so two round trips a message
+        # and no pipelining. maxconnections (per repository, default 1; offlineimap.conf:
+        # "The safe answer is 1") parallelises within one account, not across mailboxes;
+        # mailboxes at once is how many instances the runner starts (offlineimap.conf
+        # recommends one instance per account). The folder cost is mbsync's starting
+        # value. Not yet checked against real copies.
+        MethodProfile(
+            id="offlineimap3",
+            title="OfflineIMAP3 (IMAP to IMAP, one message at a time)",
+            side="client",
+            pipelined=False,
+            folder_round_trips=4.0,
+            message_round_trips=2.0,
+            carries_twice=True,
+            default_concurrency=4,
+            max_concurrency=None,
+            validated_by=None,
+            references=(
+                "https://github.com/OfflineIMAP/offlineimap3/blob/master/offlineimap.conf"
+                " (offlineimap.conf: maxconnections, maxsyncaccounts)",
+                "https://github.com/OfflineIMAP/offlineimap3/blob/master/offlineimap/folder/Base.py"
+                " (BaseFolder.copymessageto)",
+            ),
+        ),
+        # Microsoft's IMAP migration (migration endpoint + batch, run by the Mailbox
+        # Replication Service) pulls from the source over the internet: nothing passes the
+        # migrating host. Not documented as pipelining: assumed one round trip a message
+        # (fetch; the append is inside Microsoft) and, per folder, select + list on the
+        # source.
+        # Concurrency: Microsoft publishes conflicting defaults. The performance and best
+        # practices page (its IMAP/cutover/staged "migration engine" section) says 20
+        # mailboxes by default, raised with Set-MigrationEndpoint -MaxConcurrentMigrations
+        # "to a maximum of 100"; the New-MigrationEndpoint reference says the default is
+        # 100 for all migration types; KB 2797784 and the Exchange team blog give a limit
+        # of 300 per endpoint type. Kept: 20 (IMAP-specific, the slower) and 300 (the
+        # later limit).
+        # Not published as figures: a throughput or per-mailbox daily cap (the best
+        # practices page describes migration-service and resource-health throttling
+        # without numbers), and any per-folder item limit.
+        MethodProfile(
+            id="exo-imap",
+            title="Microsoft 365 / Exchange Online IMAP migration (migration batches)",
+            side="service",
+            pipelined=False,
+            folder_round_trips=2.0,
+            message_round_trips=1.0,
+            carries_twice=False,
+            default_concurrency=20,
+            max_concurrency=300,
+            daily_bytes_per_mailbox=None,
+            max_message_bytes=35 * MB,
+            max_items_per_mailbox=500_000,
+            validated_by=None,
+            references=(
+                "https://learn.microsoft.com/exchange/mailbox-migration/migrating-imap-mailboxes/"
+                "migrating-imap-mailboxes (What you need to know about migrating your IMAP"
+                " mailboxes to Microsoft 365 or Office 365) [max_message_bytes,"
+                " max_items_per_mailbox]",
+                "https://learn.microsoft.com/exchange/mailbox-migration/"
+                "office-365-migration-best-practices (Microsoft 365 and Office 365 email"
+                " migration performance and best practices) [default_concurrency]",
+                "https://support.microsoft.com/help/2797784 (How to manage the maximum"
+                " concurrent migration batches in Exchange Online in Microsoft 365)"
+                " [max_concurrency]",
+                "https://learn.microsoft.com/powershell/module/exchangepowershell/"
+                "new-migrationendpoint (New-MigrationEndpoint: MaxConcurrentMigrations,"
+                " default 100)",
+            ),
+        ),
+        # Google Workspace's new data migration service ("Data migration (New)") from an
+        # IMAP server: pulls from the source over the internet, nothing passes the migrating
+        # host. Not documented as pipelining: assumed one round trip a message.
+        # Concurrency: a migration from an IMAP server takes up to 100 users, and a new
+        # migration can't start until the completed one is exited, so 100 mailboxes at
+        # most. The "migration speed" (simultaneous requests to the source, default 100)
+        # processes twice its value in users at a time, so at the default all of a
+        # migration's users run at once.
+        # Message size: a message plus attachments larger than 25 MB is not migrated.
+        # Not published: a per-user daily cap for this service. Gmail's bandwidth limits
+        # (support.google.com/a/answer/1071518) cap uploads *via IMAP* per user per day,
+        # but the service does not upload through IMAP and Google does not say they apply
+        # to it, so daily_bytes_per_mailbox stays None. No per-mailbox item limit either.
+        MethodProfile(
+            id="google-dms",
+            title="Google Workspace data migration service (new), from IMAP",
+            side="service",
+            pipelined=False,
+            folder_round_trips=2.0,
+            message_round_trips=1.0,
+            carries_twice=False,
+            default_concurrency=100,
+            max_concurrency=100,
+            daily_bytes_per_mailbox=None,
+            max_message_bytes=25 * MB,
+            max_items_per_mailbox=None,
+            validated_by=None,
+            references=(
+                "https://support.google.com/a/answer/15315754 (About migrating email with the"
+                " new data migration service) [default_concurrency, max_concurrency,"
+                " max_message_bytes]",
+                "https://support.google.com/a/answer/7026549 (Adjust the migration speed)"
+                " [default_concurrency]",
+                "https://support.google.com/a/answer/14792325 (Migrate email from an IMAP"
+                " account: exit a completed migration before starting a new one)"
+                " [max_concurrency]",
+            ),
         ),
     )
 }
