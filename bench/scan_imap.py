@@ -70,7 +70,9 @@ def mailsurvey(
     info: LabInfo, work: Path, concurrency: int, tag: str, mode: str = "auto"
 ) -> dict[str, float]:
     out = work / tag
-    config = lab_config(info, out, concurrency=concurrency, count_method=mode)
+    config = lab_config(
+        info, out, probe={"enabled": False}, concurrency=concurrency, count_method=mode
+    )
     store = out / "scan.sqlite"
     store.unlink(missing_ok=True)
     return run_json([sys.executable, "-c", MAILSURVEY_RUN, str(config), str(store), str(HERE)])

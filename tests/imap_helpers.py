@@ -41,8 +41,12 @@ MUTATING = {
 }
 
 
-def write_config(lab: LabInfo, out: Path, **changes: Any) -> Path:
-    return lab_config(lab, out, **changes)
+def write_config(
+    lab: LabInfo, out: Path, probe: dict[str, Any] | None = None, **changes: Any
+) -> Path:
+    """The lab's config; the throughput probe off unless ``probe`` says otherwise (it
+    spends seconds by design; tests of the probe turn it on with a small budget)."""
+    return lab_config(lab, out, probe=probe or {"enabled": False}, **changes)
 
 
 def scan(lab: LabInfo, out: Path, **changes: Any) -> tuple[ScanResult, Inventory]:

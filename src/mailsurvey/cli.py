@@ -86,9 +86,13 @@ def scan(
         Path | None, typer.Option("--out", help="Output directory (default: output_dir).")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the summary.")] = False,
+    no_probe: Annotated[
+        bool, typer.Option("--no-probe", help="Skip the throughput probe (no forecast).")
+    ] = False,
     formats: FormatsOpt = "xlsx,html,json",
 ) -> None:
-    """Scan the sources of CONFIG into OUT/scan.sqlite and write the reports."""
+    """Scan the sources of CONFIG into OUT/scan.sqlite, probe their throughput and write
+    the reports."""
     chosen = _formats(formats)
     try:
         loaded = load(config)
@@ -115,6 +119,7 @@ def scan(
                 show_progress=not quiet,
                 interactive=sys.stdin.isatty(),
                 console=err,
+                probe=not no_probe,
             )
         except FatalScanError as exc:
             raise _fail(EXIT_USAGE, str(exc)) from None
@@ -152,7 +157,7 @@ def _render(store: Store, target: Path, formats: list[str], language: str | None
 
 def _print_summary(result: ScanResult, store_path: Path, paths: list[Path]) -> None:
     c = result.counts
-    for kind in ("account", "folder"):
+    for kind in ("account", "folder", "probe"):
         total = sum(v for k, v in c.items() if k.startswith(kind + ":"))
         if total:
             ok = c.get(f"{kind}:ok", 0)
@@ -172,6 +177,63 @@ def _print_summary(result: ScanResult, store_path: Path, paths: list[Path]) -> N
     out.print(f"store: {store_path}", highlight=False)
     for path in paths:
         out.print(f"report: {path}", highlight=False)
+
+
+@app.command()
+def probe(
+    config: Annotated[Path, typer.Argument(help="The YAML config file.")],
+    only: Annotated[
+        list[str] | None, typer.Option(help="Probe only this source (repeatable).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output directory (default: output_dir).")
+    ] = None,
+    formats: FormatsOpt = "xlsx,html,json",
+) -> None:
+    """Measure the throughput of the IMAP sources already scanned into OUT/scan.sqlite
+    (a sample of messages downloaded read-only at growing concurrency), then write the
+    reports with the new forecast."""
+    from .assess.estimate import fit
+    from .scan import run_probe
+
+    chosen = _formats(formats)
+    try:
+        loaded = load(config)
+    except ConfigError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    target = out_dir or loaded.config.output_dir
+    try:
+        store = Store.open_existing(target / "scan.sqlite")
+    except StoreError as exc:
+        raise _fail(EXIT_USAGE, f"{exc}; run 'mailsurvey scan' first") from None
+    with store:
+        try:
+            units = run_probe(loaded, store, only=only or (), interactive=sys.stdin.isatty())
+        except FatalScanError as exc:
+            raise _fail(EXIT_USAGE, str(exc)) from None
+        samples = store.inventory().probe_samples
+        paths = _render(store, target, chosen, None)
+    for unit in units:
+        model = fit([s for s in samples if s.source == unit.source])
+        line = f"{unit.source}: probe {unit.status.value}"
+        if unit.message:
+            line += f" ({unit.reason.value}: {visible(unit.message)})"
+        out.print(line, highlight=False, markup=False)
+        if model is None:
+            continue
+        out.print(f"  round trip {model.rtt_s * 1000:.1f} ms", highlight=False)
+        for lv in model.levels:
+            out.print(
+                f"  {lv.concurrency:>3} connections: {lv.messages_per_s:8.1f} messages/s "
+                f"{lv.bytes_per_s / 1e6:8.2f} MB/s; per message {lv.per_message_s * 1000:.2f} ms, "
+                f"login {lv.login_s * 1000:.0f} ms ({lv.samples} fetches)",
+                highlight=False,
+            )
+    for path in paths:
+        out.print(f"report: {path}", highlight=False)
+    failed = any(u.status.value in ("failed", "partial") for u in units)
+    raise typer.Exit(EXIT_FAILURES if failed else EXIT_OK)
 
 
 @app.command()

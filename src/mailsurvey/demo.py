@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -33,11 +34,18 @@ def sample_configs_dir() -> Path:
 
 
 def lab_config(
-    info: LabInfo, out_dir: Path, ad: AdInfo | None = None, **source_changes: object
+    info: LabInfo,
+    out_dir: Path,
+    ad: AdInfo | None = None,
+    *,
+    probe: dict[str, object] | None = None,
+    plan: dict[str, object] | None = None,
+    **source_changes: object,
 ) -> Path:
     """sample_configs/lab.yaml pointed at this lab (its port, CA, secrets, accounts) and
-    writing into ``out_dir``; ``source_changes`` override keys of the IMAP source. The
-    directory source stays only when ``ad`` (the lab's running DC) is given."""
+    writing into ``out_dir``; ``source_changes`` override keys of the IMAP source,
+    ``probe`` and ``plan`` keys of those sections. The directory source stays only when
+    ``ad`` (the lab's running DC) is given."""
     data = yaml.safe_load((sample_configs_dir() / "lab.yaml").read_text(encoding="utf-8"))
     imap = next(s for s in data["sources"] if s["type"] == "imap")
     imap.update(
@@ -62,6 +70,9 @@ def lab_config(
                 "base_dn": ad.base_dn,
             }
         )
+    for section, changes in (("probe", probe), ("plan", plan)):
+        if changes:
+            data[section] = {**data.get(section, {}), **changes}
     data["output_dir"] = str(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "lab.yaml"
@@ -84,6 +95,14 @@ def start_directory(lab_dir: Path, err: Console) -> AdInfo | None:
     return ad
 
 
+def demo_cutover(today: date | None = None) -> str:
+    """The demo's cutover: a Monday 07:00 three to four weeks ahead (a fixed date in the
+    sample config would soon lie in the past)."""
+    day = (today or date.today()) + timedelta(days=21)
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    return f"{day.isoformat()}T07:00"
+
+
 def run_demo(out_dir: Path, out: Console, err: Console) -> int:
     from .report import FORMATS, render
 
@@ -98,7 +117,7 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
         return 1
     out.print("starting and seeding the directory (Samba AD) ...")
     ad = start_directory(lab_dir, err)
-    config_path = lab_config(info, out_dir.resolve(), ad)
+    config_path = lab_config(info, out_dir.resolve(), ad, plan={"cutover": demo_cutover()})
     try:
         loaded = load(config_path)
         with Store(out_dir / "scan.sqlite") as store:

@@ -54,6 +54,7 @@ class UnitKind(enum.StrEnum):
     ACCOUNT = "account"
     FOLDER = "folder"
     PARTITION = "partition"  # a directory partition: domain, configuration
+    PROBE = "probe"  # the throughput probe of one source (key: the source's name)
 
 
 @dataclass(frozen=True)
@@ -257,3 +258,25 @@ class AcceptedDomain:
     name: str
     domain_type: str  # authoritative | internal_relay | external_relay
     default: bool
+
+
+@dataclass(frozen=True)
+class ProbeSample:
+    """One timed request of the throughput probe, with its conditions.
+
+    kind: "rtt" (a NOOP), "login" (connect, TLS, login), "request" (EXAMINE, SEARCH),
+    "fetch" (``messages`` whole messages, ``bytes`` octets, in one command).
+    """
+
+    source: str
+    run: str  # the probe's start (ISO 8601): one run's samples belong together
+    seq: int  # order within the run
+    concurrency: int  # connections the probe had open at once while this was timed
+    kind: str
+    mailbox: str
+    folder: str
+    messages: int
+    bytes: int
+    seconds: float
+    at: datetime
+    server: str  # host:port as probed

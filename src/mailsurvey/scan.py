@@ -23,8 +23,10 @@ from rich.progress import (
 )
 
 from . import __version__
+from .assess.methods import PROFILES
 from .collectors.ad import BindRejected, scan_directory
 from .collectors.imap import NotAttempted, SourceContext, scan_account
+from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
 from .config import ActiveDirectorySource, ImapSource, LoadedConfig
 from .model import Reason, ScanInfo, Status, Unit, UnitKind
@@ -123,7 +125,10 @@ def run_scan(
     show_progress: bool = True,
     interactive: bool = False,
     console: Console | None = None,
+    probe: bool = True,
 ) -> ScanResult:
+    """Scan the sources (all, or ``only``) into the store; then, unless ``probe`` is False
+    or the config turns it off, the throughput probe of every IMAP source."""
     config = loaded.config
     sources = [s for s in config.sources if not only or s.name in only]
     unknown = set(only) - {s.name for s in config.sources}
@@ -157,6 +162,8 @@ def run_scan(
                 _scan_directory(src, secrets[src.name], store, resume, progress)
             else:
                 _scan_imap(src, loaded, secrets[src.name], store, resume, progress)
+                if probe and config.probe.enabled:
+                    _probe_imap(src, loaded, secrets[src.name], store, resume, progress)
     names = [s.name for s in sources]
     result = ScanResult()
     for (kind, status), n in store.unit_counts(names).items():
@@ -191,6 +198,57 @@ def _scan_imap(
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+def probe_concurrency(loaded: LoadedConfig) -> int:
+    """The highest concurrency the probe tries: what the plan will run."""
+    config = loaded.config
+    method = PROFILES[config.plan.method]
+    return config.probe.max_concurrency or config.plan.concurrency or method.default_concurrency
+
+
+def _probe_imap(
+    src: ImapSource,
+    loaded: LoadedConfig,
+    secret: Secret | None,
+    store: Store,
+    resume: bool,
+    progress: Progress,
+) -> Unit:
+    if resume and src.name in store.ok_keys(src.name, UnitKind.PROBE):
+        return store.unit(src.name, UnitKind.PROBE, src.name)
+    task = progress.add_task(f"{src.name} probe", total=1)
+    folders = store.folders(src.name)
+    ctx = SourceContext(src, store, classify, shared_secret=secret)
+    highest = probe_concurrency(loaded)
+    unit, samples = probe_imap(
+        ctx, loaded.accounts[src.name], folders, loaded.config.probe, highest
+    )
+    store.finish_probe(unit, samples)
+    progress.update(task, completed=1)
+    return unit
+
+
+def run_probe(
+    loaded: LoadedConfig, store: Store, *, only: Sequence[str] = (), interactive: bool = False
+) -> list[Unit]:
+    """The probe alone, on sources the store already holds a scan of."""
+    sources = [
+        s
+        for s in loaded.config.sources
+        if isinstance(s, ImapSource) and (not only or s.name in only)
+    ]
+    missing = [s.name for s in sources if not store.folders(s.name)]
+    if missing:
+        raise FatalScanError(
+            f"{store.path} holds no scanned folder of {', '.join(missing)}: the probe samples "
+            "by the sizes the scan found; run 'mailsurvey scan' first"
+        )
+    progress = Progress(disable=True)
+    return [
+        _probe_imap(s, loaded, shared_secret(s, interactive), store, False, progress)
+        for s in sources
+    ]
 
 
 def _scan_directory(

@@ -29,6 +29,7 @@ from .model import (
     Namespace,
     Observation,
     Permission,
+    ProbeSample,
     Reason,
     ScanInfo,
     Server,
@@ -103,6 +104,7 @@ class Inventory:
     exchange_servers: list[ExchangeServer] = field(default_factory=list)
     mailbox_databases: list[MailboxDatabase] = field(default_factory=list)
     accepted_domains: list[AcceptedDomain] = field(default_factory=list)
+    probe_samples: list[ProbeSample] = field(default_factory=list)
 
 
 class StoreError(Exception):
@@ -265,6 +267,15 @@ class Store:
                 db.executemany(store_codec.insert_sql(cls), [store_codec.encode(r) for r in items])
             self._put_permissions(db, permissions)
 
+    def finish_probe(self, unit: Unit, samples: Iterable[ProbeSample]) -> None:
+        """Commit a probe run: its samples replace the source's earlier run."""
+        with self._tx() as db:
+            self._put_unit(db, unit)
+            db.execute("DELETE FROM probe_samples WHERE source=?", (unit.source,))
+            db.executemany(
+                store_codec.insert_sql(ProbeSample), [store_codec.encode(s) for s in samples]
+            )
+
     def record_unit(self, unit: Unit) -> None:
         with self._tx() as db:
             self._put_unit(db, unit)
@@ -303,6 +314,23 @@ class Store:
         )
 
     # -- reads ----------------------------------------------------------------------------
+
+    def unit(self, source: str, kind: UnitKind, key: str) -> Unit:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM units WHERE source=? AND kind=? AND key=?",
+                (source, kind.value, key),
+            ).fetchone()
+        if row is None:
+            raise KeyError((source, kind, key))
+        return _unit_from_row(row)
+
+    def folders(self, source: str) -> list[Folder]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM folders WHERE source=? ORDER BY mailbox, path", (source,)
+            ).fetchall()
+        return [_folder_from_row(r) for r in rows]
 
     def unit_status(self, source: str, kind: UnitKind, key: str) -> Status | None:
         with self._lock:

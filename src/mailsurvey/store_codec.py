@@ -19,6 +19,7 @@ from .model import (
     GroupMember,
     Identity,
     MailboxDatabase,
+    ProbeSample,
 )
 
 # record type -> (table, primary key columns)
@@ -29,6 +30,7 @@ RECORD_TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     ExchangeServer: ("exchange_servers", ("source", "dn")),
     MailboxDatabase: ("mailbox_databases", ("source", "dn")),
     AcceptedDomain: ("accepted_domains", ("source", "name")),
+    ProbeSample: ("probe_samples", ("source", "seq")),
 }
 
 

@@ -10,9 +10,17 @@ the measurements are noisy.
 
 from __future__ import annotations
 
+import heapq
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
+from ..model import ProbeSample
+from ..report.aggregate import mailbox_totals
+from ..store import Inventory
 from .methods import MethodProfile
 
 
@@ -36,7 +44,6 @@ class ThroughputModel:
     measured_at: datetime
     rtt_s: float
     levels: tuple[LevelFit, ...]  # by concurrency, ascending
-    stopped_by: str | None  # "time" | "volume" when a budget ended the probe early
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class Forecast:
     delta_base_p90_s: float  # a final delta's fixed cost: logins, listing every folder
     delta_per_day_p90_s: float  # ... plus this per day between the bulk start and the delta
     models: tuple[ThroughputModel, ...]
-    notes: tuple[str, ...]  # assumptions that shaped the figures (extrapolation, caps)
+    notes: tuple[str, ...]  # "code[:subject]": assumptions that shaped the figures
 
     @property
     def unknown(self) -> tuple[str, ...]:
@@ -73,3 +80,357 @@ class Forecast:
 
     def delta_p90_s(self, days_since_bulk_start: float) -> float:
         return self.delta_base_p90_s + self.delta_per_day_p90_s * max(0.0, days_since_bulk_start)
+
+
+# -- fit ------------------------------------------------------------------------------------
+
+_COLUMNS = 3  # per request, per message, per byte
+
+
+def _design(samples: Sequence[ProbeSample]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (1, messages, bytes) -> seconds for round trips and fetches."""
+    rows = [s for s in samples if s.kind in ("rtt", "fetch")]
+    x = np.array([[1.0, s.messages, s.bytes] for s in rows], dtype=float).reshape(-1, _COLUMNS)
+    y = np.array([s.seconds for s in rows], dtype=float)
+    return x, y
+
+
+def nonnegative_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least squares on relative error (each row weighted by 1/seconds, so a 2 ms round
+    trip counts as much as a 2 s download), every coefficient >= 0: the best of the
+    column subsets whose unconstrained fit is non-negative (three columns: eight tries)."""
+    w = 1.0 / np.maximum(y, 1e-5)
+    xw, yw = x * w[:, None], y * w
+    best, best_err = np.zeros(x.shape[1]), float("inf")
+    for mask in range(1, 1 << x.shape[1]):
+        cols = [i for i in range(x.shape[1]) if mask >> i & 1]
+        if np.linalg.matrix_rank(xw[:, cols]) < len(cols):
+            continue
+        coef, *_ = np.linalg.lstsq(xw[:, cols], yw, rcond=None)
+        if (coef < 0).any():
+            continue
+        err = float(np.sum((xw[:, cols] @ coef - yw) ** 2))
+        if err < best_err:
+            best_err, best = err, np.zeros(x.shape[1])
+            best[cols] = coef
+    return best
+
+
+def fit(samples: Sequence[ProbeSample]) -> ThroughputModel | None:
+    """One source's probe run -> its throughput model; None when nothing was fetched."""
+    fetches = [s for s in samples if s.kind == "fetch"]
+    if not fetches:
+        return None
+    levels = []
+    for c in sorted({s.concurrency for s in samples}):
+        at = [s for s in samples if s.concurrency == c]
+        level = _level(c, at)
+        if level is not None:
+            levels.append(level)
+    rtts = [s.seconds for s in samples if s.kind == "rtt"]
+    return ThroughputModel(
+        source=samples[0].source,
+        measured_at=min(s.at for s in samples),
+        rtt_s=float(np.median(rtts)) if rtts else 0.0,
+        levels=tuple(levels),
+    )
+
+
+def _level(c: int, samples: Sequence[ProbeSample]) -> LevelFit | None:
+    fetches = [s for s in samples if s.kind == "fetch"]
+    if not fetches:
+        return None
+    x, y = _design(samples)
+    rho, per_message, per_byte = (float(v) for v in nonnegative_fit(x, y))
+    logins = [s.seconds for s in samples if s.kind == "login"]
+    busy = sum(s.seconds for s in fetches)
+    return LevelFit(
+        concurrency=c,
+        per_request_s=rho,
+        per_message_s=per_message,
+        per_byte_s=per_byte,
+        login_s=float(np.median(logins)) if logins else rho * 4,
+        samples=len(fetches),
+        messages_per_s=c * sum(s.messages for s in fetches) / busy if busy else 0.0,
+        bytes_per_s=c * sum(s.bytes for s in fetches) / busy if busy else 0.0,
+    )
+
+
+def resample(samples: Sequence[ProbeSample], rng: np.random.Generator) -> list[ProbeSample]:
+    """A bootstrap replicate: each level's samples drawn with replacement."""
+    out: list[ProbeSample] = []
+    for c in sorted({s.concurrency for s in samples}):
+        at = [s for s in samples if s.concurrency == c]
+        out += [at[i] for i in rng.integers(0, len(at), len(at))]
+    return out
+
+
+# -- costs at a concurrency -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Costs:
+    """One connection's costs when ``concurrency`` connections run at once."""
+
+    per_request_s: float
+    per_message_s: float
+    per_byte_s: float
+    login_s: float
+    extrapolated: bool  # above the highest concurrency measured: throughput held flat
+
+
+def costs_at(model: ThroughputModel, k: int) -> Costs:
+    """Interpolated between measured levels; above the highest, all connections together
+    are assumed no faster than measured there (a conservative reading of saturation)."""
+    levels = model.levels
+    if k >= levels[-1].concurrency:
+        top = levels[-1]
+        scale = k / top.concurrency
+        return Costs(
+            top.per_request_s,
+            top.per_message_s * scale,
+            top.per_byte_s * scale,
+            top.login_s,
+            extrapolated=k > top.concurrency,
+        )
+    if k <= levels[0].concurrency:
+        low = levels[0]
+        return Costs(low.per_request_s, low.per_message_s, low.per_byte_s, low.login_s, False)
+    upper = next(i for i, lv in enumerate(levels) if lv.concurrency >= k)
+    a, b = levels[upper - 1], levels[upper]
+    t = (k - a.concurrency) / (b.concurrency - a.concurrency)
+
+    def mix(u: float, v: float) -> float:
+        return u + (v - u) * t
+
+    return Costs(
+        mix(a.per_request_s, b.per_request_s),
+        mix(a.per_message_s, b.per_message_s),
+        mix(a.per_byte_s, b.per_byte_s),
+        mix(a.login_s, b.login_s),
+        extrapolated=False,
+    )
+
+
+# -- durations and the schedule -------------------------------------------------------------
+
+LISTING_BYTES = 64  # a delta lists every message's UID and flags: about a line each
+MIN_SPAN_DAYS = 30.0  # arrivals per day over at least this span (a young mailbox is bursty)
+BOOTSTRAP = 100
+
+
+@dataclass(frozen=True)
+class Workload:
+    source: str
+    address: str
+    items: int | None  # None: the mailbox was not (completely) scanned
+    bytes: int | None
+    folders: int
+    items_per_day: float
+    bytes_per_day: float
+
+
+def workloads(inv: Inventory) -> list[Workload]:
+    out = []
+    for m in mailbox_totals(inv):
+        known = m.complete and m.messages is not None and m.bytes is not None
+        span = MIN_SPAN_DAYS
+        if m.oldest and m.newest:
+            span = max(span, (m.newest - m.oldest).total_seconds() / 86400)
+        items, octets = (m.messages, m.bytes) if known else (None, None)
+        out.append(
+            Workload(
+                m.source,
+                m.address,
+                items,
+                octets,
+                m.folders or 0,
+                (items or 0) / span,
+                (octets or 0) / span,
+            )
+        )
+    return out
+
+
+def durations(
+    jobs: Sequence[Workload],
+    costs: dict[str, Costs],
+    method: MethodProfile,
+    uplink_bps: float | None,
+    concurrency: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds of the bulk copy and of a delta's fixed part, per job (NaN: not forecast)."""
+    bulk = np.full(len(jobs), np.nan)
+    base = np.full(len(jobs), np.nan)
+    for i, job in enumerate(jobs):
+        c = costs.get(job.source)
+        if c is None or job.items is None or job.bytes is None:
+            continue
+        per_byte = c.per_byte_s
+        if uplink_bps and method.carries_twice:  # the upload shares the host's uplink
+            per_byte = max(per_byte, concurrency / uplink_bps)
+        fixed = method.per_mailbox_s + c.login_s
+        fixed += job.folders * method.folder_round_trips * c.per_request_s
+        per_message = c.per_message_s + method.per_message_s
+        per_message += method.message_round_trips * c.per_request_s
+        bulk[i] = fixed + job.items * per_message + job.bytes * per_byte
+        if method.daily_bytes_per_mailbox and job.bytes > method.daily_bytes_per_mailbox:
+            whole_days = -(-job.bytes // method.daily_bytes_per_mailbox) - 1
+            rest = job.bytes - whole_days * method.daily_bytes_per_mailbox
+            bulk[i] = whole_days * 86400 + bulk[i] * rest / job.bytes
+        base[i] = fixed + job.items * LISTING_BYTES * per_byte
+    return bulk, base
+
+
+def per_day(jobs: Sequence[Workload], costs: dict[str, Costs], method: MethodProfile) -> np.ndarray:
+    """Seconds a day's new mail adds to a delta, per job."""
+    out = np.full(len(jobs), np.nan)
+    for i, job in enumerate(jobs):
+        c = costs.get(job.source)
+        if c is None or job.items is None:
+            continue
+        per_message = c.per_message_s + method.per_message_s
+        per_message += method.message_round_trips * c.per_request_s
+        out[i] = job.items_per_day * per_message + job.bytes_per_day * c.per_byte_s
+    return out
+
+
+@dataclass(frozen=True)
+class Slotted:
+    slot: int
+    start: float
+    end: float
+
+
+def schedule(
+    seconds: Sequence[float], slots: int
+) -> tuple[list[Slotted | None], float, int | None]:
+    """Longest first onto the slot that frees up first (LPT). Returns each job's place
+    (None for NaN), the makespan and the index of the job that ends last."""
+    order = sorted(
+        (i for i, s in enumerate(seconds) if not math.isnan(s)), key=lambda i: (-seconds[i], i)
+    )
+    free = [(0.0, slot) for slot in range(max(1, slots))]
+    heapq.heapify(free)
+    placed: list[Slotted | None] = [None] * len(seconds)
+    last, makespan = None, 0.0
+    for i in order:
+        start, slot = heapq.heappop(free)
+        end = start + seconds[i]
+        placed[i] = Slotted(slot, start, end)
+        heapq.heappush(free, (end, slot))
+        if end >= makespan:
+            makespan, last = end, i
+    return placed, makespan, last
+
+
+# -- the forecast ---------------------------------------------------------------------------
+
+
+def forecast(
+    inv: Inventory,
+    method: MethodProfile,
+    concurrency: int,
+    *,
+    uplink_mbit: float | None = None,
+    replicates: int = BOOTSTRAP,
+    seed: int = 7,
+) -> Forecast:
+    """The bulk copy of every scanned mailbox with ``method`` at ``concurrency``."""
+    jobs = workloads(inv)
+    by_source: dict[str, list[ProbeSample]] = {}
+    for s in inv.probe_samples:
+        by_source.setdefault(s.source, []).append(s)
+    models = {src: m for src, samples in by_source.items() if (m := fit(samples)) is not None}
+    notes: list[tuple[str, str]] = []
+    for src in sorted({j.source for j in jobs} - set(models)):
+        notes.append(("no_probe", src))
+    costs = {src: costs_at(m, concurrency) for src, m in models.items()}
+    notes += [("extrapolated", src) for src, c in costs.items() if c.extrapolated]
+    uplink_bps = uplink_mbit * 1e6 / 8 if uplink_mbit else None
+    if method.carries_twice and not uplink_bps:
+        notes.append(("uplink_unknown", ""))
+    if method.side == "service":
+        notes.append(("service_vantage", ""))
+    bulk, base = durations(jobs, costs, method, uplink_bps, concurrency)
+    daily = per_day(jobs, costs, method)
+    placed, makespan, last = schedule(list(bulk), concurrency)
+    spans, runs = _bootstrap(jobs, by_source, method, uplink_bps, concurrency, replicates, seed)
+    p90_each = np.percentile(np.nan_to_num(runs), 90, axis=0) if runs.size else bulk
+    p90_total = max(makespan, float(np.percentile(spans, 90))) if spans else makespan
+    ratio = p90_total / makespan if makespan else 1.0
+    _, base_span, _ = schedule(list(base), concurrency)
+    _, day_span, _ = schedule(list(base + daily), concurrency)
+    capped = 0
+    rows = []
+    for i, job in enumerate(jobs):
+        where = placed[i]
+        cap = method.daily_bytes_per_mailbox
+        is_capped = bool(cap and job.bytes and job.bytes > cap and where)
+        capped += is_capped
+        rows.append(
+            MailboxForecast(
+                source=job.source,
+                address=job.address,
+                items=job.items,
+                bytes=job.bytes,
+                folders=job.folders,
+                p50_s=None if where is None else float(bulk[i]),
+                p90_s=None if where is None else max(float(bulk[i]), float(p90_each[i])),
+                slot=where.slot if where else None,
+                start_s=where.start if where else None,
+                end_s=where.end if where else None,
+                bound_by=_bound_by(job, costs.get(job.source), method, is_capped, where),
+            )
+        )
+    if capped:
+        notes.append(("daily_cap", str(capped)))
+    return Forecast(
+        method=method,
+        concurrency=concurrency,
+        p50_s=makespan,
+        p90_s=p90_total,
+        bounding=jobs[last].address if last is not None else None,
+        mailboxes=tuple(rows),
+        delta_base_p90_s=base_span * ratio,
+        delta_per_day_p90_s=max(0.0, day_span - base_span) * ratio,
+        models=tuple(models[s] for s in sorted(models)),
+        notes=tuple(f"{code}:{subject}" if subject else code for code, subject in notes),
+    )
+
+
+def _bound_by(
+    job: Workload, c: Costs | None, method: MethodProfile, capped: bool, where: Slotted | None
+) -> str:
+    if where is None or c is None or job.items is None or job.bytes is None:
+        return "unknown"
+    if capped:
+        return "daily_cap"
+    per_message = c.per_message_s + method.per_message_s
+    per_message += method.message_round_trips * c.per_request_s
+    return "messages" if job.items * per_message > job.bytes * c.per_byte_s else "bytes"
+
+
+def _bootstrap(
+    jobs: Sequence[Workload],
+    samples: dict[str, list[ProbeSample]],
+    method: MethodProfile,
+    uplink_bps: float | None,
+    concurrency: int,
+    replicates: int,
+    seed: int,
+) -> tuple[list[float], np.ndarray]:
+    """Makespans and per-job durations of schedules from refits of resampled probes."""
+    rng = np.random.default_rng(seed)
+    spans: list[float] = []
+    runs: list[np.ndarray] = []
+    for _ in range(replicates if samples else 0):
+        costs = {}
+        for src, got in samples.items():
+            model = fit(resample(got, rng))
+            if model is not None and model.levels:
+                costs[src] = costs_at(model, concurrency)
+        bulk, _ = durations(jobs, costs, method, uplink_bps, concurrency)
+        spans.append(schedule(list(bulk), concurrency)[1])
+        runs.append(bulk)
+    return spans, np.array(runs)

@@ -169,7 +169,7 @@ def scan_account(ctx: SourceContext, account: Account, done_folders: set[str]) -
     except Exception as exc:
         return end(Status.FAILED, *ctx.classify(exc))
     try:
-        _login(ctx, session, account)
+        login(ctx, session, account)
         ctx.server_once(session)
         mailbox, outcomes = _scan_mailbox(ctx, session, account, done_folders)
     except Exception as exc:
@@ -185,7 +185,7 @@ def scan_account(ctx: SourceContext, account: Account, done_folders: set[str]) -
     return end(status, first.reason, message)
 
 
-def _login(ctx: SourceContext, session: ImapSession, account: Account) -> None:
+def login(ctx: SourceContext, session: ImapSession, account: Account) -> None:
     auth = ctx.source.auth
     if auth.method == "master":
         master: Secret | None = ctx.shared_secret

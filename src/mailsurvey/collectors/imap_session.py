@@ -219,6 +219,20 @@ class ImapSession:
             command = f"FETCH {start}:{end} (RFC822.SIZE INTERNALDATE)".encode()
             yield from p.parse_size_date_lines(self._stream(command))
 
+    def noop(self) -> None:
+        self._c.noop()
+
+    def uids_sized(self, at_least: int, below: int) -> list[int]:
+        """UIDs of the messages of at least ``at_least`` and below ``below`` octets."""
+        criteria = ["LARGER", str(max(at_least - 1, 0)), "SMALLER", str(below)]
+        return [int(u) for u in self._c.search(criteria)]
+
+    def fetch_bodies(self, uids: list[int]) -> tuple[int, int]:
+        """Download whole messages (BODY.PEEK[]: \\Seen stays as it is) in one command and
+        throw them away as they arrive; returns (messages, octets). Memory holds one chunk."""
+        command = b"UID FETCH %s (BODY.PEEK[])" % ",".join(map(str, uids)).encode()
+        return drain_literals(self._c._imap, command)
+
     def _stream(self, command: bytes) -> list[object]:
         return stream_untagged(self._c._imap, command)
 
@@ -264,6 +278,35 @@ def stream_untagged(imap: imaplib.IMAP4, command: bytes) -> list[object]:
             out.append((line[: literal.end()].rstrip(b"\r\n"), imap.read(int(literal.group(1)))))
         else:
             out.append(line.rstrip(b"\r\n"))
+
+
+def drain_literals(imap: imaplib.IMAP4, command: bytes, chunk: int = 1 << 20) -> tuple[int, int]:
+    """Send one command, read its answers, discard every literal in chunks; returns
+    (literals, octets). For timing whole-message downloads without keeping them."""
+    tag = imap._new_tag()
+    imap.send(tag + b" " + command + b"\r\n")
+    count = octets = 0
+    while True:
+        line = imap.readline()
+        if not line:
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        if line.startswith(tag + b" "):
+            imap.tagged_commands.pop(tag, None)
+            if line[len(tag) + 1 :].split(b" ", 1)[0] != b"OK":
+                text = line.decode("utf-8", "replace").strip()
+                raise imaplib.IMAP4.error(f"{command.split()[0].decode()} command error: {text}")
+            return count, octets
+        if line.startswith(b"* BYE"):
+            raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())
+        literal = _LITERAL.search(line)
+        if literal:
+            left = int(literal.group(1))
+            count, octets = count + 1, octets + left
+            while left:
+                got = len(imap.read(min(left, chunk)))
+                if not got:
+                    raise imaplib.IMAP4.abort("socket error: EOF in a literal")
+                left -= got
 
 
 _ESEARCH_TAG = re.compile(rb'^\* ESEARCH \(TAG "([^"]+)"\)')
