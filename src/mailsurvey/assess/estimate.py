@@ -354,13 +354,14 @@ def forecast(
         notes.append(("service_vantage", ""))
     bulk, base = durations(jobs, costs, method, uplink_bps, concurrency)
     daily = per_day(jobs, costs, method)
-    placed, makespan, last = schedule(list(bulk), concurrency)
+    placed, makespan, last = schedule([float(v) for v in bulk], concurrency)
     spans, runs = _bootstrap(jobs, by_source, method, uplink_bps, concurrency, replicates, seed)
     p90_each = np.percentile(np.nan_to_num(runs), 90, axis=0) if runs.size else bulk
     p90_total = max(makespan, float(np.percentile(spans, 90))) if spans else makespan
+    p90_total = float(p90_total)
     ratio = p90_total / makespan if makespan else 1.0
-    _, base_span, _ = schedule(list(base), concurrency)
-    _, day_span, _ = schedule(list(base + daily), concurrency)
+    _, base_span, _ = schedule([float(v) for v in base], concurrency)
+    _, day_span, _ = schedule([float(v) for v in base + daily], concurrency)
     capped = 0
     rows = []
     for i, job in enumerate(jobs):
@@ -392,8 +393,8 @@ def forecast(
         p90_s=p90_total,
         bounding=jobs[last].address if last is not None else None,
         mailboxes=tuple(rows),
-        delta_base_p90_s=base_span * ratio,
-        delta_per_day_p90_s=max(0.0, day_span - base_span) * ratio,
+        delta_base_p90_s=float(base_span * ratio),
+        delta_per_day_p90_s=float(max(0.0, day_span - base_span) * ratio),
         models=tuple(models[s] for s in sorted(models)),
         notes=tuple(f"{code}:{subject}" if subject else code for code, subject in notes),
     )
@@ -431,6 +432,6 @@ def _bootstrap(
             if model is not None and model.levels:
                 costs[src] = costs_at(model, concurrency)
         bulk, _ = durations(jobs, costs, method, uplink_bps, concurrency)
-        spans.append(schedule(list(bulk), concurrency)[1])
+        spans.append(schedule([float(v) for v in bulk], concurrency)[1])
         runs.append(bulk)
     return spans, np.array(runs)
