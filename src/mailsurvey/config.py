@@ -289,8 +289,8 @@ class Config(_Strict):
     language: Literal["en", "nl", "pl"] = "en"
     output_dir: Path = Path("./reports")
     sources: list[Source] = Field(min_length=1)
-    probe: ProbeSettings = ProbeSettings()
-    plan: PlanSettings = PlanSettings()
+    probe: ProbeSettings = Field(default_factory=ProbeSettings)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
 
     @field_validator("sources")
     @classmethod
