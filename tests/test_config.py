@@ -131,3 +131,41 @@ def test_every_sample_config_is_valid() -> None:
             continue  # names the lab's files, which exist once the lab is up
         loaded = load(path)
         assert all(loaded.accounts.values()), path
+
+
+PLAN = """\
+probe: {seconds: 30, megabytes: 100, max_concurrency: 8}
+plan:
+  cutover: 2027-01-11T07:00
+  timezone: Europe/Warsaw
+  country: pl
+  working_hours: "07:30-16:00"
+  method: exo-imap
+  concurrency: 20
+"""
+
+
+def test_plan_and_probe_sections(tmp_path: Path) -> None:
+    config = load(write(tmp_path, GOOD + PLAN)).config
+    assert config.plan.country == "PL" and config.plan.method == "exo-imap"
+    assert config.plan.hours[0].isoformat() == "07:30:00"
+    assert config.probe.seconds == 30 and config.probe.max_concurrency == 8
+    defaults = load(write(tmp_path, GOOD)).config
+    assert defaults.probe.enabled and defaults.plan.cutover is None
+
+
+def test_plan_problems_name_the_key_and_what_is_expected(tmp_path: Path) -> None:
+    text = GOOD + PLAN.replace("Europe/Warsaw", "Europe/Krakow").replace(
+        "country: pl", "country: XX"
+    )
+    text = text.replace('"07:30-16:00"', '"7-16"').replace("exo-imap", "robocopy")
+    text = text.replace("seconds: 30", "seconds: -1")
+    found = problems(write(tmp_path, text))
+    assert any(
+        p.startswith("plan.timezone: found 'Europe/Krakow'; expected an IANA") for p in found
+    )
+    assert any(p.startswith("plan.country: found 'XX'; expected an ISO 3166") for p in found)
+    assert any(p.startswith("plan.working_hours: found '7-16'") for p in found)
+    assert any(p.startswith("plan.method: found 'robocopy'; expected one of") for p in found)
+    assert any("mbsync" in p for p in found if p.startswith("plan.method"))
+    assert any(p.startswith("probe.seconds: found -1") for p in found)

@@ -40,9 +40,19 @@ def synthetic(
         seconds *= 1 + rng.normal(0, noise)
         out.append(
             ProbeSample(
-                source, "run", len(out), concurrency, kind, "a@x", "INBOX", messages, octets,
-                seconds, T0 + timedelta(seconds=len(out)), "host:993",
-            )  # fmt: skip
+                source,
+                "run",
+                len(out),
+                concurrency,
+                kind,
+                "a@x",
+                "INBOX",
+                messages,
+                octets,
+                seconds,
+                T0 + timedelta(seconds=len(out)),
+                "host:993",
+            )
         )
 
     for _ in range(30):
@@ -119,8 +129,15 @@ def _inventory(mailboxes: dict[str, tuple[int | None, int | None]], samples: lis
         if messages is not None:
             inv.units.append(Unit("src", UnitKind.FOLDER, f"{address}\x00INBOX", Status.OK))
             inv.folders.append(
-                Folder("src", address, "INBOX", messages=messages, bytes=octets,
-                       oldest=T0 - timedelta(days=365), newest=T0)  # fmt: skip
+                Folder(
+                    "src",
+                    address,
+                    "INBOX",
+                    messages=messages,
+                    bytes=octets,
+                    oldest=T0 - timedelta(days=365),
+                    newest=T0,
+                )
             )
     inv.probe_samples = samples
     return inv

@@ -31,6 +31,7 @@ MB = 1024 * 1024
 def some(ground_truth: dict[str, Any], n: int) -> list[str]:
     """Mailboxes with mail, the largest messages first so every size class is there."""
     boxes = ground_truth["mailboxes"]
+
     def size(a: str) -> int:
         return sum(f.get("bytes") or 0 for f in boxes[a]["folders"].values())
 

@@ -8,6 +8,7 @@ reported before any connection is made. Secrets are never values in the file: ``
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -216,8 +217,10 @@ class ProbeSettings(_Strict):
     seconds: float = Field(60.0, gt=0, le=3600, description="time budget per source")
     megabytes: float = Field(200.0, gt=0, le=100_000, description="volume budget per source")
     max_concurrency: int | None = Field(
-        None, ge=1, le=64, description="highest concurrency tried; default: the plan's, "
-        "else the source's concurrency"
+        None,
+        ge=1,
+        le=64,
+        description="highest concurrency tried; default: the plan's, else the source's concurrency",
     )
 
 
@@ -232,7 +235,7 @@ class PlanSettings(_Strict):
     )
     timezone: str = "Europe/Amsterdam"
     country: str | None = Field(None, description="ISO country code for public holidays")
-    working_hours: str = Field("08:00-18:00", pattern=_HHMM)
+    working_hours: str = "08:00-18:00"
     strategy: Literal["cutover", "staged"] = "cutover"
     method: str = Field("mbsync", description="migration method profile (assess/methods.py)")
     concurrency: int | None = Field(None, ge=1, le=1000)
@@ -244,13 +247,32 @@ class PlanSettings(_Strict):
         None, description="the earliest moment the copy may start (default: now)"
     )
 
+    @field_validator("cutover", "not_before", mode="before")
+    @classmethod
+    def _moment(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return datetime.fromisoformat(v)
+            except ValueError:
+                raise ValueError("a local date and time such as 2027-01-11T07:00") from None
+        return v
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"an IANA time zone such as Europe/Warsaw, not {v!r}") from None
+            raise ValueError(
+                "an IANA time zone such as Europe/Amsterdam or Europe/Warsaw"
+            ) from None
+        return v
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        if not re.fullmatch(_HHMM, v):
+            raise ValueError("a time range HH:MM-HH:MM, such as 08:00-18:00")
         return v
 
     @field_validator("country")
@@ -262,8 +284,7 @@ class PlanSettings(_Strict):
 
         code = v.strip().upper()
         if code not in holidays.list_supported_countries():
-            raise ValueError(f"an ISO 3166 country code with public holidays (NL, PL, ...), "
-                             f"not {v!r}")
+            raise ValueError("an ISO 3166 country code with public holidays (NL, PL, ...)")
         return code
 
     @field_validator("method")
@@ -272,15 +293,13 @@ class PlanSettings(_Strict):
         from .assess.methods import PROFILES
 
         if v not in PROFILES:
-            raise ValueError(f"one of {', '.join(sorted(PROFILES))}, not {v!r}")
+            raise ValueError(f"one of {', '.join(sorted(PROFILES))}")
         return v
 
     @property
     def hours(self) -> tuple[time, time]:
         start, end = self.working_hours.split("-")
-        return time.fromisoformat(start), (
-            time.max if end == "24:00" else time.fromisoformat(end)
-        )
+        return time.fromisoformat(start), (time.max if end == "24:00" else time.fromisoformat(end))
 
 
 class Config(_Strict):
