@@ -25,6 +25,7 @@ _KIND_LABELS = {
     UnitKind.ACCOUNT: N_("Accounts"),
     UnitKind.FOLDER: N_("Folders"),
     UnitKind.PARTITION: N_("Directory partitions"),
+    UnitKind.PROBE: N_("Throughput probes"),
 }
 _BUCKETS = len(SIZE_BUCKETS) + 1
 _OVER_35MB = SIZE_BUCKETS.index(35 * 1024 * 1024) + 1  # first bucket >= 35 MB

@@ -68,6 +68,7 @@ KIND_WORDS = {
     UnitKind.ACCOUNT: Word("Account"),
     UnitKind.FOLDER: Word("Folder"),
     UnitKind.PARTITION: Word("Directory partition"),
+    UnitKind.PROBE: Word("Throughput probe"),
 }
 MAILBOX_KIND_WORDS = {
     "user": Word("User"),

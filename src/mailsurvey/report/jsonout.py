@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, store_codec
-from ..model import Folder, Mailbox, Observation, Permission, Server, Unit
+from ..model import Folder, Mailbox, Observation, Permission, ProbeSample, Server, Unit
 from ..store import Inventory
 from .aggregate import Coverage, MailboxTotals, Totals
 from .views import Report, split_unit_key
@@ -165,8 +165,10 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
         "observations": [_observation(o) for o in inv.observations],
         "directory": {
             table: [asdict(r) for r in getattr(inv, table)]
-            for table, _ in store_codec.RECORD_TABLES.values()
+            for kind, (table, _) in store_codec.RECORD_TABLES.items()
+            if kind is not ProbeSample
         },
+        "probe_samples": [asdict(s) for s in inv.probe_samples],
         "directory_readiness": [asdict(f) for f in report.directory_findings],
     }
 
