@@ -142,6 +142,8 @@ def test_polish_sheet_names(tmp_path: Path) -> None:
         "Skrzynki pocztowe",
         "Foldery",
         "Uprawnienia",
+        "Szacunek",
+        "Harmonogram",
         "Błędy",
         "Obserwacje",
     ]

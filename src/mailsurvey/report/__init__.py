@@ -52,8 +52,11 @@ def render(
     out_dir: Path,
     formats: Iterable[str] = FORMATS,
     language: str = "en",
+    now: datetime | None = None,
 ) -> list[Path]:
-    """Write the reports into ``out_dir`` and return their paths (in ``formats`` order)."""
+    """Write the reports into ``out_dir`` and return their paths (in ``formats`` order).
+
+    ``now`` (aware) is the moment the start of the copy is planned from (default: now)."""
     check_language(language)
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in FORMATS]
@@ -62,7 +65,7 @@ def render(
             f"unknown report format(s) {', '.join(map(repr, unknown))}: "
             f"choose from {', '.join(FORMATS)}"
         )
-    report = build_report(inventory)
+    report = build_report(inventory, now)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in wanted:

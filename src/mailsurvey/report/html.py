@@ -18,12 +18,13 @@ from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
 from .. import __version__
-from .i18n import Word, locale, templates_dir, translations
+from .i18n import Phrase, Word, locale, moment, say, templates_dir, translations
 from .text import visible
 from .views import (
     NUMERIC,
     REPORT_TITLE,
     SUMMARY,
+    TIMES,
     Column,
     FactList,
     Kind,
@@ -78,6 +79,7 @@ class Formatter:
 
     def __init__(self, language: str) -> None:
         self._ = translations(language).gettext
+        self.language = language
         self.locale = locale(language)
 
     def number(self, value: float, pattern: str | None = None) -> str:
@@ -100,20 +102,27 @@ class Formatter:
             text += " " + str(format_time(value, "HH:mm", locale=self.locale))
         return text
 
-    def cell(self, value: Value, kind: Kind, alert: bool = False) -> Cell:
+    def hours(self, seconds: float) -> str:
+        return f"{self.number(seconds / 3600, '#,##0.0')} h"
+
+    def cell(self, value: Value, kind: Kind, alert: bool = False, decimals: int = 1) -> Cell:
         cls, sort = "text", None
         if value is None:
             if kind in NUMERIC:
                 return Cell(self._("unknown"), "unknown num", "")
-            if kind in (Kind.DATE, Kind.DATETIME):
+            if kind in TIMES:
                 return Cell(self._("unknown"), "unknown date", "")
             return Cell("", "text")
         if isinstance(value, Word):
             text = self._(value.msgid)
+        elif isinstance(value, Phrase):
+            text = say(value, self.language, visible)
         elif isinstance(value, str):
             text = visible(value)
         elif isinstance(value, bool):
             text = self._("Yes") if value else self._("No")
+        elif isinstance(value, datetime) and kind is Kind.MOMENT:
+            text, cls, sort = moment(value, self.language), "date", value.isoformat()
         elif isinstance(value, datetime):
             text = self.datetime(value, with_time=kind is not Kind.DATE)
             cls, sort = "date", value.isoformat()
@@ -122,6 +131,11 @@ class Formatter:
             cls, sort = "num", repr(value)
         elif kind in (Kind.BYTES, Kind.GB) and isinstance(value, int):
             text, cls, sort = self.size(value), "num", str(value)
+        elif kind is Kind.HOURS:
+            text, cls, sort = self.hours(value), "num", repr(value)
+        elif kind is Kind.FLOAT:
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            text, cls, sort = self.number(value, pattern), "num", repr(value)
         else:
             text, cls, sort = self.number(value), "num", repr(value)
         return Cell(text, cls + (" alert" if alert else ""), sort)
@@ -130,7 +144,7 @@ class Formatter:
         headers = tuple(self.header(c) for c in table.columns)
         rows = tuple(
             tuple(
-                self.cell(v, c.kind, is_alert(c, v))
+                self.cell(v, c.kind, is_alert(c, v), c.decimals)
                 for c, v in zip(table.columns, row, strict=True)
             )
             for row in table.rows
@@ -139,6 +153,8 @@ class Formatter:
 
     def header(self, column: Column) -> Cell:
         text = self._(column.label) if column.translate else column.label
+        if column.unit:
+            text += f" ({column.unit})"
         return Cell(text, "num" if column.kind in NUMERIC else "text")
 
     def facts(self, block: FactList) -> HtmlTable:
@@ -199,7 +215,17 @@ def _cards_and_banners(report: Report, fmt: Formatter) -> tuple[list[Card], list
             "bad" if t.over_35mb else "",
         ),
     ]
+    estimate = report.estimate
+    p50 = estimate.schedule.p50_s if estimate else None
+    if estimate is not None and p50 is not None:
+        p90 = _("P90: %(hours)s") % {"hours": fmt.hours(estimate.schedule.p90_s or p50)}
+        cards.append(Card(_("Bulk copy, P50"), fmt.hours(p50), p90))
     banners = []
+    if estimate is not None and estimate.status == "does_not_fit":
+        text = _(
+            "The copy does not fit before the cutover: the timeline shows what would make it fit."
+        )
+        banners.append(Banner("alert", text, "timeline"))
     if report.insecure_sources:
         text = _("Warning: the TLS certificate of these sources was not verified: %(sources)s")
         banners.append(
@@ -215,7 +241,10 @@ def _cards_and_banners(report: Report, fmt: Formatter) -> tuple[list[Card], list
 
 def build(report: Report, language: str) -> str:
     """The HTML document as a string."""
+    from .html_gantt import gantt  # builds on this module's Formatter
+
     fmt = Formatter(language)
+    estimate = report.estimate
     env = _environment(language)
     script = _asset("report.js")
     cards, banners = _cards_and_banners(report, fmt)
@@ -236,4 +265,7 @@ def build(report: Report, language: str) -> str:
         banners=banners,
         summary=[fmt.facts(b) if isinstance(b, FactList) else fmt.table(b) for b in report.summary],
         sheets=[fmt.table(t) for t in report.sheets],
+        gantt=gantt(estimate.schedule, fmt) if estimate else None,
+        plan=fmt.facts(estimate.plan) if estimate else None,
+        proposals=fmt.table(estimate.proposals) if estimate else None,
     )

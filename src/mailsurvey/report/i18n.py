@@ -2,8 +2,9 @@
 
 The catalogs live in ``report_templates/locale/<lang>/LC_MESSAGES/mailsurvey.po`` and are
 read with babel at render time (compiled to .mo in memory), so there is no compile step.
-Every UI string in the code is marked ``N_("...")`` or wrapped in ``Word("...")``; the
-templates use ``_("...")``. A test extracts them all and checks each has a translation.
+Every UI string in the code is marked ``N_("...")`` or wrapped in ``Word("...")`` (a
+sentence with figures: ``Phrase(N_("..."), args)``); the templates use ``_("...")``. A
+test extracts them all and checks each has a translation.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from ..model import Reason, Status, UnitKind
@@ -37,6 +42,18 @@ class Word:
     """A cell value that is one of our own words (translated), never scanned text."""
 
     msgid: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence of ours with figures: ``msgid % args`` once both are in the language.
+
+    Mark the msgid with ``N_()``. Arguments: numbers (formatted per locale; a float with
+    one decimal), datetimes (a naive wall-clock moment, with the weekday), ``Word`` (ours,
+    translated) and ``str`` (shown as given, so the writer makes it visible)."""
+
+    msgid: str
+    args: tuple[tuple[str, int | float | str | Word | datetime], ...] = ()
 
 
 NO_LIMIT = Word("No limit")
@@ -122,3 +139,29 @@ def translations(language: str) -> gettext.NullTranslations:
 
 def locale(language: str) -> Locale:
     return Locale.parse(_LOCALES[check_language(language)])
+
+
+def moment(value: datetime, language: str) -> str:
+    """A wall-clock moment with its weekday: "Fri, 12 Jun 2026 18:00", "vr 12 jun 2026 18:00"."""
+    loc = locale(language)
+    day = format_skeleton("yMMMEd", value, locale=loc)
+    return f"{day} {format_time(value, 'HH:mm', locale=loc)}"
+
+
+def say(phrase: Phrase, language: str, show: Callable[[str], str] = str) -> str:
+    """The phrase in ``language``; ``show`` is applied to ``str`` arguments (scanned text)."""
+    _ = translations(language).gettext
+    loc = locale(language)
+    values: dict[str, str] = {}
+    for name, value in phrase.args:
+        if isinstance(value, Word):
+            values[name] = _(value.msgid)
+        elif isinstance(value, str):
+            values[name] = show(value)
+        elif isinstance(value, datetime):
+            values[name] = moment(value, language)
+        elif isinstance(value, float):
+            values[name] = str(format_decimal(value, "#,##0.0", locale=loc))
+        else:
+            values[name] = str(format_decimal(value, locale=loc))
+    return _(phrase.msgid) % values

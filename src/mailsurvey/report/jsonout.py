@@ -14,13 +14,16 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, store_codec
 from ..model import Folder, Mailbox, Observation, Permission, ProbeSample, Server, Unit
 from ..store import Inventory
 from .aggregate import Coverage, MailboxTotals, Totals
 from .views import Report, split_unit_key
+
+if TYPE_CHECKING:
+    from ..assess.outlook import Outlook
 
 FORMAT = "mailsurvey-inventory"
 FORMAT_VERSION = 1
@@ -135,6 +138,78 @@ def _totals(t: Totals) -> dict[str, Any]:
     return d
 
 
+def _forecast(o: Outlook) -> dict[str, Any]:
+    f = o.forecast
+    known = any(m.p50_s is not None for m in f.mailboxes)
+    return {
+        "method": {
+            "id": f.method.id,
+            "title": f.method.title,
+            "side": f.method.side,
+            "validated_by": f.method.validated_by,
+            "references": list(f.method.references),
+        },
+        "computed_at": iso(o.at),
+        "concurrency": f.concurrency,
+        "p50_s": f.p50_s if known else None,
+        "p90_s": f.p90_s if known else None,
+        "bounding": f.bounding,
+        "delta_base_p90_s": f.delta_base_p90_s if known else None,
+        "delta_per_day_p90_s": f.delta_per_day_p90_s if known else None,
+        "notes": list(f.notes),
+        "mailboxes": [
+            {
+                "source": m.source,
+                "address": m.address,
+                "items": m.items,
+                "bytes": m.bytes,
+                "folders": None if m.items is None and not m.folders else m.folders,
+                "p50_s": m.p50_s,
+                "p90_s": m.p90_s,
+                "slot": m.slot,
+                "start_s": m.start_s,
+                "end_s": m.end_s,
+                "bound_by": m.bound_by,
+            }
+            for m in f.mailboxes
+        ],
+        "models": [
+            {
+                "source": model.source,
+                "measured_at": iso(model.measured_at),
+                "rtt_s": model.rtt_s,
+                "levels": [asdict(level) for level in model.levels],
+            }
+            for model in f.models
+        ],
+    }
+
+
+def _timeline(o: Outlook) -> dict[str, Any]:
+    t = o.timeline
+    known = any(m.p50_s is not None for m in o.forecast.mailboxes)
+    moments = ["cutover", "earliest_start", "latest_start", "start", "delta_start"]
+    moments += ["earliest_cutover", "lower_ttl_at"]
+    figures = ("bulk_p50_s", "bulk_p90_s", "delta_p90_s", "margin_s", "lead_s")
+    return {
+        "status": t.status if known or t.status == "no_cutover" else "unknown",
+        "strategy": t.strategy,
+        "waves": t.waves,
+        "method": t.method,
+        "concurrency": t.concurrency,
+        "timezone": t.timezone,
+        **{name: iso(getattr(t, name)) for name in moments},
+        **{name: getattr(t, name) if known else None for name in figures},
+        "mx_ttl_s": t.mx_ttl_s,
+        "lower_ttl_late": t.lower_ttl_late,
+        "events": [{"at": iso(e.at), "code": e.code} for e in t.events] if known else [],
+        "proposals": [
+            {"code": p.code, "concurrency": p.concurrency, "cutover": iso(p.cutover)}
+            for p in (t.proposals if known else ())
+        ],
+    }
+
+
 def document(inv: Inventory, report: Report) -> dict[str, Any]:
     info = inv.info
     return {
@@ -170,6 +245,8 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
         },
         "probe_samples": [asdict(s) for s in inv.probe_samples],
         "directory_readiness": [asdict(f) for f in report.directory_findings],
+        "forecast": _forecast(report.outlook) if report.outlook else None,
+        "timeline": _timeline(report.outlook) if report.outlook else None,
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ..model import SIZE_BUCKET_LABELS, DirectoryFinding, Mailbox, Status, UnitKind
 from ..store import Inventory
@@ -29,8 +30,13 @@ from .i18n import (
     SECURITY_WORDS,
     STATUS_WORDS,
     WHOLE_MAILBOX,
+    Phrase,
     Word,
 )
+
+if TYPE_CHECKING:
+    from ..assess.outlook import Outlook
+    from .views_estimate import EstimateView
 
 
 class Kind(enum.Enum):
@@ -44,10 +50,14 @@ class Kind(enum.Enum):
     DATE = "date"  # naive UTC datetime shown as a date
     PERCENT = "percent"  # a fraction, 0.5 = 50 %
     BOOL = "bool"
+    HOURS = "hours"  # a duration in seconds, shown in hours
+    FLOAT = "float"  # a number with ``decimals`` decimals; the label says the unit
+    MOMENT = "moment"  # a naive wall-clock moment in the column's zone, shown with weekday
 
 
-Value = str | Word | int | float | bool | datetime | None
-NUMERIC = frozenset({Kind.INT, Kind.BYTES, Kind.GB, Kind.PERCENT})
+Value = str | Word | Phrase | int | float | bool | datetime | None
+NUMERIC = frozenset({Kind.INT, Kind.BYTES, Kind.GB, Kind.PERCENT, Kind.HOURS, Kind.FLOAT})
+TIMES = frozenset({Kind.DATE, Kind.DATETIME, Kind.MOMENT})
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,8 @@ class Column:
     width: int = 14  # characters, for the workbook
     translate: bool = True
     alert: frozenset[object] = frozenset()  # values that are highlighted as a problem
-    decimals: int = 1  # for BYTES/GB in the workbook
+    decimals: int = 1  # for BYTES/GB in the workbook, FLOAT everywhere
+    unit: str | None = None  # shown after the label, untranslated (a time zone's name)
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,8 @@ class Report:
     totals: Totals
     mailboxes: tuple[MailboxTotals, ...]
     directory_findings: tuple[DirectoryFinding, ...] = ()
+    outlook: Outlook | None = None  # the forecast and timeline (None: nothing to forecast)
+    estimate: EstimateView | None = None  # their views
 
 
 _PROBLEMS = frozenset({STATUS_WORDS[s] for s in (Status.PARTIAL, Status.FAILED, Status.SKIPPED)})
@@ -402,9 +415,15 @@ def _observations(inv: Inventory) -> Table:
     return Table("observations", N_("Observations"), columns, rows)
 
 
-def build_report(inv: Inventory) -> Report:
+def build_report(inv: Inventory, now: datetime | None = None) -> Report:
+    """``now`` (aware; default: the current moment) is what the start moment is planned from."""
+    from ..assess.outlook import outlook
     from .views_directory import directory_sheets, readiness  # builds on this module's types
+    from .views_estimate import estimate_view
 
+    now = now or datetime.now(UTC)
+    seen = outlook(inv, now)
+    estimate = estimate_view(seen) if seen else None
     mailboxes = aggregate.mailbox_totals(inv)
     findings = readiness(inv)
     totals = aggregate.totals(inv, mailboxes)
@@ -414,19 +433,21 @@ def build_report(inv: Inventory) -> Report:
         client=info.client if info else "",
         project=info.project if info else "",
         started=utc_naive(info.started) if info else None,
-        generated=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+        generated=now.astimezone(UTC).replace(tzinfo=None, microsecond=0),
         summary=(
             _scan_facts(inv),
             _sources(inv),
             _coverage(cov),
             _totals(totals),
             _histogram(totals),
+            *(estimate.summary if estimate else ()),
         ),
         sheets=(
             _mailboxes(mailboxes),
             _folders(inv),
             _permissions(inv),
             *directory_sheets(inv, mailboxes, findings),
+            *(estimate.sheets if estimate else ()),
             _errors(inv),
             _observations(inv),
         ),
@@ -439,4 +460,6 @@ def build_report(inv: Inventory) -> Report:
         totals=totals,
         mailboxes=mailboxes,
         directory_findings=tuple(findings),
+        outlook=seen,
+        estimate=estimate,
     )

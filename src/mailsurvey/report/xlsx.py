@@ -24,12 +24,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
-from .i18n import N_, Word, translations
+from .i18n import N_, Phrase, Word, say, translations
 from .text import visible
 from .views import (
     NUMERIC,
     REPORT_TITLE,
     SUMMARY,
+    TIMES,
     Column,
     Fact,
     FactList,
@@ -50,15 +51,18 @@ _ALERT_FONT = Font(color="9C0006", bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="1F3A5F")
 _HEAD_FONT = Font(color="FFFFFF", bold=True)
 NOTE = N_(
-    "Sizes are in binary units (1 MB = 1024 × 1024 bytes). Times are in UTC. "  # noqa: RUF001
-    "An empty cell where a figure is expected means unknown, never 0."
+    "Sizes are in binary units (1 MB = 1024 × 1024 bytes). Times are in UTC unless a "  # noqa: RUF001
+    "heading names a time zone. An empty cell where a figure is expected means unknown, never 0."
 )
 _FORMATS = {
     Kind.INT: "#,##0",
     Kind.PERCENT: "0.0%",
     Kind.DATETIME: "yyyy-mm-dd hh:mm",
     Kind.DATE: "yyyy-mm-dd",
+    Kind.MOMENT: "ddd yyyy-mm-dd hh:mm",
+    Kind.HOURS: "#,##0.0",
 }
+_UNITS = {Kind.BYTES: "MB", Kind.GB: "GB", Kind.HOURS: "h"}
 
 
 def sheet_name(title: str, taken: Iterable[str] = ()) -> str:
@@ -74,18 +78,20 @@ def sheet_name(title: str, taken: Iterable[str] = ()) -> str:
 
 def header(column: Column | Fact, _: Gettext) -> str:
     text = _(column.label) if not isinstance(column, Column) or column.translate else column.label
-    unit = {Kind.BYTES: " (MB)", Kind.GB: " (GB)"}.get(column.kind, "")
-    return text + unit
+    unit = column.unit if isinstance(column, Column) and column.unit else _UNITS.get(column.kind)
+    return f"{text} ({unit})" if unit else text
 
 
 def cell_value(
-    value: ViewValue, kind: Kind, _: Gettext, decimals: int = 1
+    value: ViewValue, kind: Kind, _: Gettext, decimals: int = 1, language: str = "en"
 ) -> tuple[CellValue, str]:
     """(value to store, number format) for one view value."""
     if value is None:
         return None, "General"
     if isinstance(value, Word):
         return _(value.msgid), "@"
+    if isinstance(value, Phrase):
+        value = say(value, language, visible)
     if isinstance(value, str):
         text = visible(value)
         if len(text) > MAX_CELL_TEXT:
@@ -98,12 +104,16 @@ def cell_value(
         return value / 2**20, "#,##0" + fraction
     if kind is Kind.GB and isinstance(value, int):
         return value / 2**30, "#,##0.00"
+    if kind is Kind.HOURS and not isinstance(value, datetime):
+        return value / 3600, "#,##0.0"
+    if kind is Kind.FLOAT:
+        return value, "#,##0" + fraction
     if isinstance(value, datetime):
         return value, _FORMATS.get(kind, "yyyy-mm-dd hh:mm")
     return value, _FORMATS.get(kind, "General")
 
 
-def _put(ws: Any, row: int, col: int, value: CellValue, fmt: str = "General") -> Any:
+def put(ws: Any, row: int, col: int, value: CellValue, fmt: str = "General") -> Any:
     cell = ws.cell(row=row, column=col)
     cell.value = value
     if isinstance(value, str):
@@ -133,17 +143,19 @@ def _write_rows(
     rows: Iterable[tuple[ViewValue, ...]],
     _: Gettext,
     widths: dict[int, int],
+    language: str = "en",
+    left: int = 1,
 ) -> int:
     """Write a header row at ``top`` and the rows below it; return the last row written."""
-    for c, column in enumerate(columns, start=1):
+    for c, column in enumerate(columns, start=left):
         text = header(column, _)
-        _put(ws, top, c, text)
+        put(ws, top, c, text)
         widths[c] = max(widths.get(c, 0), len(text) + 3)
     r = top
     for r, row in enumerate(rows, start=top + 1):
-        for c, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
-            stored, fmt = cell_value(value, column.kind, _, column.decimals)
-            cell = _put(ws, r, c, stored, fmt)
+        for c, (column, value) in enumerate(zip(columns, row, strict=True), start=left):
+            stored, fmt = cell_value(value, column.kind, _, column.decimals, language)
+            cell = put(ws, r, c, stored, fmt)
             if is_alert(column, value):
                 _alert(cell)
             if r - top <= 500:
@@ -166,17 +178,19 @@ def _print_setup(ws: Any, title_rows: str | None = None) -> None:
         ws.print_title_rows = title_rows
 
 
-def _write_facts(ws: Any, top: int, block: FactList, _: Gettext, widths: dict[int, int]) -> int:
+def write_facts(
+    ws: Any, top: int, block: FactList, _: Gettext, widths: dict[int, int], language: str = "en"
+) -> int:
     r = top
     for r, fact in enumerate(block.facts, start=top):
         label = header(fact, _)
-        _put(ws, r, 1, label).font = Font(bold=True)
-        stored, fmt = cell_value(fact.value, fact.kind, _)
-        cell = _put(ws, r, 2, stored, fmt)
-        if fact.value is None and fact.kind in NUMERIC:
-            _put(ws, r, 3, _("unknown"))
+        put(ws, r, 1, label).font = Font(bold=True)
+        stored, fmt = cell_value(fact.value, fact.kind, _, language=language)
+        cell = put(ws, r, 2, stored, fmt)
+        if fact.value is None and (fact.kind in NUMERIC or fact.kind in TIMES):
+            put(ws, r, 3, _("unknown"))
         elif fact.note is not None:
-            _put(ws, r, 3, _(fact.note.msgid)).font = Font(italic=True)
+            put(ws, r, 3, _(fact.note.msgid)).font = Font(italic=True)
         if fact.alert:
             _alert(cell)
         widths[1] = max(widths.get(1, 0), len(label) + 2)
@@ -184,35 +198,49 @@ def _write_facts(ws: Any, top: int, block: FactList, _: Gettext, widths: dict[in
     return r
 
 
-def _write_summary(ws: Any, report: Report, _: Gettext) -> None:
+def _write_summary(ws: Any, report: Report, _: Gettext, language: str) -> None:
     widths: dict[int, int] = {}
-    _put(ws, 1, 1, _(REPORT_TITLE)).font = Font(bold=True, size=16, color="1F3A5F")
-    _put(ws, 2, 1, visible(report.client)).font = Font(size=12)
+    put(ws, 1, 1, _(REPORT_TITLE)).font = Font(bold=True, size=16, color="1F3A5F")
+    put(ws, 2, 1, visible(report.client)).font = Font(size=12)
     r = 3
     if report.insecure_sources:
         r += 1
         text = _("Warning: the TLS certificate of these sources was not verified: %(sources)s")
-        _alert(_put(ws, r, 1, text % {"sources": ", ".join(map(visible, report.insecure_sources))}))
+        _alert(put(ws, r, 1, text % {"sources": ", ".join(map(visible, report.insecure_sources))}))
     for block in report.summary:
         r += 2
-        _put(ws, r, 1, _(block.title)).font = Font(bold=True, size=13, color="1F3A5F")
+        put(ws, r, 1, _(block.title)).font = Font(bold=True, size=13, color="1F3A5F")
         if isinstance(block, FactList):
-            r = _write_facts(ws, r + 1, block, _, widths)
+            r = write_facts(ws, r + 1, block, _, widths, language)
         else:
-            first = r + 1
-            r = _write_rows(ws, first, block.columns, block.rows, _, widths)
-            for c in range(1, len(block.columns) + 1):
-                ws.cell(row=first, column=c).fill = _HEAD_FILL
-                ws.cell(row=first, column=c).font = _HEAD_FONT
-    _put(ws, r + 2, 1, _(NOTE)).font = Font(italic=True, color="5B6878")
+            r = write_block(ws, r + 1, block, _, widths, language)
+    put(ws, r + 2, 1, _(NOTE)).font = Font(italic=True, color="5B6878")
     _set_widths(ws, widths)
     ws.sheet_view.showGridLines = False
     _print_setup(ws)
 
 
-def _write_table(ws: Any, table: Table, _: Gettext) -> None:
+def write_block(
+    ws: Any,
+    top: int,
+    table: Table,
+    _: Gettext,
+    widths: dict[int, int],
+    language: str,
+    left: int = 1,
+) -> int:
+    """A table that is not an Excel table: a shaded header row and the rows below it."""
+    r = _write_rows(ws, top, table.columns, table.rows, _, widths, language, left)
+    for c in range(left, left + len(table.columns)):
+        ws.cell(row=top, column=c).fill = _HEAD_FILL
+        ws.cell(row=top, column=c).font = _HEAD_FONT
+    return r
+
+
+def _write_table(ws: Any, table: Table, _: Gettext, language: str) -> int:
+    """The sheet's Excel table at A1; returns its last row."""
     widths: dict[int, int] = {}
-    last = _write_rows(ws, 1, table.columns, table.rows, _, widths)
+    last = _write_rows(ws, 1, table.columns, table.rows, _, widths, language)
     # An Excel table needs at least one data row: an empty view gets a blank one.
     ref = f"A1:{get_column_letter(len(table.columns))}{max(last, 2)}"
     xl = XlTable(displayName=f"tbl_{table.key}", ref=ref)
@@ -223,6 +251,7 @@ def _write_table(ws: Any, table: Table, _: Gettext) -> None:
         ws.cell(row=1, column=c).alignment = Alignment(wrap_text=True, vertical="center")
     _set_widths(ws, widths)
     _print_setup(ws, "1:1")
+    return max(last, 2)
 
 
 def build(report: Report, language: str) -> bytes:
@@ -231,10 +260,14 @@ def build(report: Report, language: str) -> bytes:
     wb = Workbook()
     summary = wb.active
     summary.title = sheet_name(_(SUMMARY))
-    _write_summary(summary, report, _)
+    from . import xlsx_estimate  # builds on this module's writers
+
+    _write_summary(summary, report, _, language)
     for table in report.sheets:
         ws = wb.create_sheet(sheet_name(_(table.title), wb.sheetnames))
-        _write_table(ws, table, _)
+        last = _write_table(ws, table, _, language)
+        if report.estimate is not None and table.key in xlsx_estimate.EXTRAS:
+            xlsx_estimate.EXTRAS[table.key](ws, last, len(table.columns), report.estimate, language)
     props = wb.properties
     props.title = f"{_(REPORT_TITLE)} \u2013 {visible(report.client)}".strip(" \u2013")
     props.subject = visible(report.project)

@@ -1,0 +1,169 @@
+"""The schedule as a Gantt chart for the HTML report: geometry for an inline SVG.
+
+The template draws it (rects, lines and text, no script, no external reference), so every
+label is escaped by jinja2. Kept small for thousands of mailboxes: at most ``MAX_ROWS``
+slots (those that end last) and ``MAX_BARS`` bars; the rest of a slot is one bar that
+says how many mailboxes it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .html import Formatter
+from .i18n import N_, Phrase, say
+from .text import visible
+from .views_estimate import BOUND_WORDS, Bar, Schedule
+
+MAX_ROWS = 40
+MAX_BARS = 300
+WIDTH, LEFT, RIGHT, TOP, ROW, BAR, AXIS = 960, 90, 84, 26, 18, 12, 34
+_STEPS_H = (0.1, 0.25, 0.5, 1, 2, 3, 6, 12, 24, 48, 72, 168, 336, 720, 1440, 2880, 8760)
+_MAX_TICKS = 9
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    cls: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    x: float
+    y: float
+    text: str
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A vertical line over the plot with its label above it."""
+
+    x: float
+    label_x: float
+    text: str
+    cls: str
+
+
+@dataclass(frozen=True)
+class Gantt:
+    title: str
+    width: int
+    height: int
+    left: int
+    top: int
+    bottom: int  # of the plot area
+    bar: int  # bar height
+    rows: tuple[Mark, ...]  # slot labels
+    bars: tuple[Rect, ...]
+    ticks: tuple[Mark, ...]
+    markers: tuple[Marker, ...]  # P50 and P90 of the whole copy
+    legend: tuple[Mark, ...]  # x, y of the swatch; cls of the bar it explains
+    caption: str
+
+
+def _step(span_h: float) -> float:
+    return next((s for s in _STEPS_H if span_h / s <= _MAX_TICKS), _STEPS_H[-1])
+
+
+def _rows(s: Schedule) -> tuple[list[int], dict[int, list[Bar]]]:
+    by_slot: dict[int, list[Bar]] = {}
+    for b in s.bars:
+        by_slot.setdefault(b.slot, []).append(b)
+    slots = sorted(by_slot, key=lambda k: -max(b.end_s for b in by_slot[k]))[:MAX_ROWS]
+    return sorted(slots), by_slot
+
+
+def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
+    """None when no mailbox was forecast."""
+    if not s.bars or s.p50_s is None:
+        return None
+    _ = fmt._
+    slots, by_slot = _rows(s)
+    span = max(s.p90_s or 0.0, max(b.end_s for b in s.bars)) or 1.0
+    plot = WIDTH - LEFT - RIGHT
+
+    def x(seconds: float) -> float:
+        return round(LEFT + seconds / span * plot, 1)
+
+    def hours(seconds: float) -> str:
+        return fmt.number(seconds / 3600, "#,##0.0")
+
+    per_row = max(1, MAX_BARS // len(slots))
+    rows, rects = [], []
+    for i, slot in enumerate(slots):
+        y = TOP + i * ROW
+        rows.append(Mark(LEFT - 6, y + BAR - 2, f"{_('Slot')} {fmt.number(slot + 1)}"))
+        bars = by_slot[slot]
+        for b in bars[:per_row]:
+            cls = f"b-{b.bound_by}" if b.bound_by in BOUND_WORDS else "b-other"
+            title = Phrase(
+                N_("%(mailbox)s: from %(start)s h to %(end)s h"),
+                (("mailbox", b.address), ("start", hours(b.start_s)), ("end", hours(b.end_s))),
+            )
+            rects.append(_rect(x, b.start_s, b.end_s, y, cls, say(title, fmt.language, visible)))
+        rest = bars[per_row:]
+        if rest:
+            first, last = rest[0].start_s, max(b.end_s for b in rest)
+            title = Phrase(
+                N_("Further mailboxes: %(count)s, from %(start)s h to %(end)s h"),
+                (("count", len(rest)), ("start", hours(first)), ("end", hours(last))),
+            )
+            rects.append(_rect(x, first, last, y, "more", say(title, fmt.language)))
+    bottom = TOP + len(slots) * ROW
+    step = _step(span / 3600)
+    ticks = tuple(
+        Mark(x(k * step * 3600), bottom + 14, f"{fmt.number(k * step, '#,##0.##')} h")
+        for k in range(int(span / 3600 / step) + 1)
+    )
+    # P50 is labelled left of its line, P90 right of it: lines close together stay readable
+    markers = [Marker(x(s.p50_s), x(s.p50_s) - 3, f"P50 {hours(s.p50_s)} h", "p50")]
+    if s.p90_s is not None:
+        markers.append(Marker(x(s.p90_s), x(s.p90_s) + 3, f"P90 {hours(s.p90_s)} h", "p90"))
+    present = {r.cls for r in rects}
+    legend_y = bottom + AXIS
+    legend: list[Mark] = []
+    for code, word in (*BOUND_WORDS.items(), ("more", None)):
+        cls = "more" if word is None else f"b-{code}"
+        if cls in present:
+            text = _(word.msgid) if word else _("Several mailboxes, one after another")
+            legend.append(Mark(LEFT + 190 * len(legend), legend_y, text, cls))
+    caption = _("Bulk copy schedule (P50), in hours from the bulk start")
+    if len(slots) < len({b.slot for b in s.bars}):
+        shown = Phrase(
+            N_("Showing the %(shown)s of %(slots)s slots that end last"),
+            (("shown", len(slots)), ("slots", len(by_slot))),
+        )
+        caption += ". " + say(shown, fmt.language)
+    if s.start is not None:
+        begins = Phrase(
+            N_("The bulk copy starts %(at)s (%(zone)s)"), (("at", s.start), ("zone", s.zone))
+        )
+        caption += ". " + say(begins, fmt.language)
+    return Gantt(
+        title=_("Bulk copy schedule (P50)"),
+        width=WIDTH,
+        height=legend_y + 16,
+        left=LEFT,
+        top=TOP,
+        bottom=bottom,
+        bar=BAR,
+        rows=tuple(rows),
+        bars=tuple(rects),
+        ticks=ticks,
+        markers=tuple(markers),
+        legend=tuple(legend),
+        caption=caption,
+    )
+
+
+def _rect(
+    x: Callable[[float], float], start: float, end: float, y: int, cls: str, title: str
+) -> Rect:
+    left = x(start)
+    return Rect(left, y, max(1.0, round(x(end) - left, 1)), cls, title)
