@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailsurvey.assess.estimate import Forecast
+from mailsurvey.assess.estimate import Forecast, MailboxForecast
 from mailsurvey.assess.methods import PROFILES
 from mailsurvey.assess.plan import Event, Proposal, Timeline, timeline
 from mailsurvey.config import PlanSettings
@@ -40,8 +40,10 @@ class Fake:
             concurrency=k,
             p50_s=0.8 * p90,
             p90_s=p90,
-            bounding=None,
-            mailboxes=(),
+            bounding="a@x",
+            mailboxes=(
+                MailboxForecast("src", "a@x", 1, 1, 1, 0.8 * p90, p90, 0, 0.0, 0.8 * p90, "bytes"),
+            ),
             delta_base_p90_s=self.base_h * H,
             delta_per_day_p90_s=self.per_day_s,
             models=(),
@@ -290,3 +292,11 @@ def test_a_night_window_past_midnight() -> None:
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         timeline(PlanSettings(), Fake(), datetime(2026, 6, 1, 9, 0))
+
+
+def test_nothing_forecast_is_not_a_plan_that_fits() -> None:
+    settings = PlanSettings(cutover=datetime(2026, 12, 7, 7, 0), timezone="Europe/Amsterdam")
+    empty = replace(Fake()(4), mailboxes=())
+    t = timeline(settings, lambda k: empty, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert t.status == "no_forecast" and t.feasible is None
+    assert t.start is None and not t.events and not t.proposals

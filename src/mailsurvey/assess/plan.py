@@ -29,7 +29,7 @@ SEARCH_CAP = 256  # the highest concurrency proposed for a method without a publ
 _DAY_S = 86400.0
 _SEARCH_DAYS = 62  # how far a working moment is looked for (holidays never span weeks)
 
-Status = Literal["fits", "does_not_fit", "no_cutover"]
+Status = Literal["fits", "does_not_fit", "no_cutover", "no_forecast"]
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ class Timeline:
 
     @property
     def feasible(self) -> bool | None:
-        """None when no cutover is set: there is no start moment to check."""
-        return None if self.status == "no_cutover" else self.status == "fits"
+        """None when no cutover is set or nothing could be forecast: nothing to check."""
+        return None if self.status in ("no_cutover", "no_forecast") else self.status == "fits"
 
 
 class _Calendar:
@@ -229,7 +229,7 @@ def timeline(
     ttl = settings.mx_ttl if mx_ttl is None else mx_ttl
     cal = _Calendar(settings)
     zone = cal.zone
-    now = now.astimezone(UTC)
+    now = (now.astimezone(UTC) + timedelta(seconds=59)).replace(second=0, microsecond=0)
     floor = max(now, _aware(settings.not_before, zone)) if settings.not_before else now
     earliest = cal.earliest_at_or_after(floor)
     f = forecast_at(planned)
@@ -237,12 +237,15 @@ def timeline(
     earliest_cutover = _earliest_cutover(f, earliest, cal) if earliest else None
     cutover = _aware(settings.cutover, zone) if settings.cutover else None
 
+    forecast_known = any(m.p50_s is not None for m in f.mailboxes)
     latest = start = None
-    if cutover is not None and earliest is not None:
+    if cutover is not None and earliest is not None and forecast_known:
         latest, start = _start_for(f, cutover, earliest, cal)
     span = (cutover - start).total_seconds() if cutover and start else lead or 0.0
     delta = f.delta_p90_s(span / _DAY_S)
     status: Status = "no_cutover" if cutover is None else "fits" if start else "does_not_fit"
+    if not forecast_known:  # durations of 0 would always "fit": say it is not known
+        status, earliest_cutover = "no_forecast", None
 
     proposals: tuple[Proposal, ...] = ()
     if status == "does_not_fit" and cutover is not None:

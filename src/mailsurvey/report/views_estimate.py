@@ -36,6 +36,7 @@ PLAN_WORDS = {
     "no_cutover": Word("No cutover set"),
 }
 NOTHING_FORECAST = Word("Unknown: no mailbox could be forecast")
+PLAN_WORDS["no_forecast"] = NOTHING_FORECAST
 STRATEGY_WORDS = {
     "cutover": Word("Cutover (all mailboxes at once)"),
     "staged": Word("Staged (in waves)"),
