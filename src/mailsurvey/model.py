@@ -47,6 +47,7 @@ class Reason(enum.StrEnum):
     PERMISSION = "permission"
     UNSUPPORTED = "unsupported"
     INTERRUPTED = "interrupted"  # the scan was stopped before the unit ended
+    BUDGET = "budget"  # the unit's time or volume budget ran out (the probe)
     INTERNAL = "internal"  # a bug in mailsurvey: the message says what
 
 
@@ -265,7 +266,9 @@ class ProbeSample:
     """One timed request of the throughput probe, with its conditions.
 
     kind: "rtt" (a NOOP), "login" (connect, TLS, login), "request" (EXAMINE, SEARCH),
-    "fetch" (``messages`` whole messages, ``bytes`` octets, in one command).
+    "single" (one whole message, the connection otherwise idle), "fetch" (``messages``
+    whole messages, ``bytes`` octets, in one command, while every connection of the
+    level fetches: the link and server under that concurrency).
     """
 
     source: str

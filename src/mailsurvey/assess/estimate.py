@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ import numpy as np
 from ..model import ProbeSample
 from ..report.aggregate import mailbox_totals
 from ..store import Inventory
+from .fluid import Copy, Placed, simulate
 from .methods import MethodProfile
 
 
@@ -36,6 +38,8 @@ class LevelFit:
     samples: int
     messages_per_s: float  # all connections together, as measured
     bytes_per_s: float  # all connections together, as measured
+    link_bps: float | None  # what the link gave them together while they moved bytes
+    # (None: bytes took no measurable time)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,25 @@ class ThroughputModel:
     measured_at: datetime
     rtt_s: float
     levels: tuple[LevelFit, ...]  # by concurrency, ascending
+
+    @property
+    def saturated(self) -> bool:
+        """More connections at the top level brought less than half the gain they would
+        have if each got as much as before: the link (or server) is full."""
+        if len(self.levels) < 2 or self.levels[-2].bytes_per_s <= 0:
+            return False
+        prev, top = self.levels[-2], self.levels[-1]
+        ideal = top.concurrency / prev.concurrency - 1
+        return top.bytes_per_s / prev.bytes_per_s - 1 < ideal / 2
+
+    @property
+    def link_bps(self) -> float:
+        """What the copies of this source share: when saturated, the most all connections
+        got together; else the most the link gave them while they moved bytes (a lower
+        bound; inf: bytes took no measurable time)."""
+        if self.saturated:
+            return max(lv.bytes_per_s for lv in self.levels)
+        return max((lv.link_bps or float("inf") for lv in self.levels), default=float("inf"))
 
 
 @dataclass(frozen=True)
@@ -84,22 +107,12 @@ class Forecast:
 
 # -- fit ------------------------------------------------------------------------------------
 
-_COLUMNS = 3  # per request, per message, per byte
 
-
-def _design(samples: Sequence[ProbeSample]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (1, messages, bytes) -> seconds for round trips and fetches."""
-    rows = [s for s in samples if s.kind in ("rtt", "fetch")]
-    x = np.array([[1.0, s.messages, s.bytes] for s in rows], dtype=float).reshape(-1, _COLUMNS)
-    y = np.array([s.seconds for s in rows], dtype=float)
-    return x, y
-
-
-def nonnegative_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Least squares on relative error (each row weighted by 1/seconds, so a 2 ms round
-    trip counts as much as a 2 s download), every coefficient >= 0: the best of the
-    column subsets whose unconstrained fit is non-negative (three columns: eight tries)."""
-    w = 1.0 / np.maximum(y, 1e-5)
+def nonnegative_fit(x: np.ndarray, y: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+    """Least squares on relative error (each row weighted by 1/``scale``, default ``y``, so a
+    2 ms round trip counts as much as a 2 s download), every coefficient >= 0: the best of the
+    column subsets whose unconstrained fit is non-negative (every subset is tried)."""
+    w = 1.0 / np.maximum(y if scale is None else scale, 1e-5)
     xw, yw = x * w[:, None], y * w
     best, best_err = np.zeros(x.shape[1]), float("inf")
     for mask in range(1, 1 << x.shape[1]):
@@ -137,13 +150,25 @@ def fit(samples: Sequence[ProbeSample]) -> ThroughputModel | None:
 
 
 def _level(c: int, samples: Sequence[ProbeSample]) -> LevelFit | None:
+    """Round trip: the median NOOP. Per message and per byte: fitted on the batches
+    fetched while every connection of the level fetched, less one round trip each."""
     fetches = [s for s in samples if s.kind == "fetch"]
     if not fetches:
         return None
-    x, y = _design(samples)
-    rho, per_message, per_byte = (float(v) for v in nonnegative_fit(x, y))
+    rtts = [s.seconds for s in samples if s.kind == "rtt"]
+    rho = float(np.median(rtts)) if rtts else 0.0
+    x = np.array([[s.messages, s.bytes] for s in fetches], dtype=float)
+    seconds = np.array([s.seconds for s in fetches], dtype=float)
+    per_message, per_byte = (float(v) for v in nonnegative_fit(x, seconds - rho, seconds))
     logins = [s.seconds for s in samples if s.kind == "login"]
-    busy = sum(s.seconds for s in fetches)
+    wall = max(s.at.timestamp() + s.seconds for s in fetches) - min(
+        s.at.timestamp() for s in fetches
+    )
+    octets = sum(s.bytes for s in fetches)
+    # the share of the connections' fetching time that went into bytes; over the window
+    # all of them fetched in, the link moved the bytes in that share of it
+    moving = per_byte * octets / float(seconds.sum()) if seconds.sum() > 0 else 0.0
+    link = octets / (wall * min(1.0, moving)) if wall > 0 and moving > 0 else None
     return LevelFit(
         concurrency=c,
         per_request_s=rho,
@@ -151,8 +176,9 @@ def _level(c: int, samples: Sequence[ProbeSample]) -> LevelFit | None:
         per_byte_s=per_byte,
         login_s=float(np.median(logins)) if logins else rho * 4,
         samples=len(fetches),
-        messages_per_s=c * sum(s.messages for s in fetches) / busy if busy else 0.0,
-        bytes_per_s=c * sum(s.bytes for s in fetches) / busy if busy else 0.0,
+        messages_per_s=sum(s.messages for s in fetches) / wall if wall > 0 else 0.0,
+        bytes_per_s=octets / wall if wall > 0 else 0.0,
+        link_bps=link,
     )
 
 
@@ -180,16 +206,16 @@ class Costs:
 
 
 def costs_at(model: ThroughputModel, k: int) -> Costs:
-    """Interpolated between measured levels; above the highest, all connections together
-    are assumed no faster than measured there (a conservative reading of saturation)."""
+    """A connection's costs when k run at once: the measured level's, interpolated between
+    levels. Above the highest, the server's work per message is taken to grow with k (no
+    more messages per second in all than measured); bytes are left to the link share."""
     levels = model.levels
     if k >= levels[-1].concurrency:
         top = levels[-1]
-        scale = k / top.concurrency
         return Costs(
             top.per_request_s,
-            top.per_message_s * scale,
-            top.per_byte_s * scale,
+            top.per_message_s * k / top.concurrency,
+            top.per_byte_s,
             top.login_s,
             extrapolated=k > top.concurrency,
         )
@@ -252,34 +278,65 @@ def workloads(inv: Inventory) -> list[Workload]:
     return out
 
 
-def durations(
+def copies(
     jobs: Sequence[Workload],
     costs: dict[str, Costs],
     method: MethodProfile,
-    uplink_bps: float | None,
     concurrency: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds of the bulk copy and of a delta's fixed part, per job (NaN: not forecast)."""
-    bulk = np.full(len(jobs), np.nan)
-    base = np.full(len(jobs), np.nan)
-    for i, job in enumerate(jobs):
+    host_cores: int = 1,
+) -> list[Copy | None]:
+    """Each mailbox's copy: what no link limits, its volume and the fastest it moves alone
+    (None: not forecast). Pipelined, the server's per-message work, the transfer and the
+    tool's work overlap (the slowest sets the pace); one message at a time, they add up,
+    with the method's round trips per message."""
+    contention = 1.0
+    if method.copies_per_core:  # the tool's own work shares the migrating host's cores
+        contention = max(1.0, concurrency / (method.copies_per_core * host_cores))
+    out: list[Copy | None] = []
+    for job in jobs:
         c = costs.get(job.source)
         if c is None or job.items is None or job.bytes is None:
+            out.append(None)
             continue
-        per_byte = c.per_byte_s
-        if uplink_bps and method.carries_twice:  # the upload shares the host's uplink
-            per_byte = max(per_byte, concurrency / uplink_bps)
         fixed = method.per_mailbox_s + c.login_s
         fixed += job.folders * method.folder_round_trips * c.per_request_s
-        per_message = c.per_message_s + method.per_message_s
-        per_message += method.message_round_trips * c.per_request_s
-        bulk[i] = fixed + job.items * per_message + job.bytes * per_byte
-        if method.daily_bytes_per_mailbox and job.bytes > method.daily_bytes_per_mailbox:
-            whole_days = -(-job.bytes // method.daily_bytes_per_mailbox) - 1
-            rest = job.bytes - whole_days * method.daily_bytes_per_mailbox
-            bulk[i] = whole_days * 86400 + bulk[i] * rest / job.bytes
-        base[i] = fixed + job.items * LISTING_BYTES * per_byte
-    return bulk, base
+        octets = float(job.bytes)
+        daily = method.daily_bytes_per_mailbox
+        if daily and job.bytes > daily:  # whole days at the cap, then the rest
+            whole_days = -(-job.bytes // daily) - 1
+            fixed += whole_days * 86400
+            octets -= whole_days * daily
+        share = octets / job.bytes if job.bytes else 0.0
+        server = job.items * share * c.per_message_s
+        tool = job.items * share * method.per_message_s + octets * method.per_byte_s
+        tool *= contention
+        wire = octets * c.per_byte_s
+        if method.pipelined:
+            slowest = max(server, tool, wire)
+        else:
+            fixed += job.items * share * method.message_round_trips * c.per_request_s
+            fixed += server + tool
+            slowest = wire
+        cap = octets / slowest if slowest > 0 else float("inf")
+        if not octets:
+            fixed += slowest
+        out.append(Copy(fixed, octets, cap, job.source))
+    return out
+
+
+def delta_base(
+    jobs: Sequence[Workload], costs: dict[str, Costs], method: MethodProfile
+) -> np.ndarray:
+    """A delta's fixed part per job: logins, every folder opened, every message listed."""
+    out = np.full(len(jobs), np.nan)
+    for i, job in enumerate(jobs):
+        c = costs.get(job.source)
+        if c is None or job.items is None:
+            continue
+        fixed = method.per_mailbox_s + c.login_s
+        fixed += job.folders * method.folder_round_trips * c.per_request_s
+        out[i] = fixed + job.items * LISTING_BYTES * c.per_byte_s
+    return out
 
 
 def per_day(jobs: Sequence[Workload], costs: dict[str, Costs], method: MethodProfile) -> np.ndarray:
@@ -291,20 +348,12 @@ def per_day(jobs: Sequence[Workload], costs: dict[str, Costs], method: MethodPro
             continue
         per_message = c.per_message_s + method.per_message_s
         per_message += method.message_round_trips * c.per_request_s
-        out[i] = job.items_per_day * per_message + job.bytes_per_day * c.per_byte_s
+        per_byte = c.per_byte_s + method.per_byte_s
+        out[i] = job.items_per_day * per_message + job.bytes_per_day * per_byte
     return out
 
 
-@dataclass(frozen=True)
-class Slotted:
-    slot: int
-    start: float
-    end: float
-
-
-def schedule(
-    seconds: Sequence[float], slots: int
-) -> tuple[list[Slotted | None], float, int | None]:
+def schedule(seconds: Sequence[float], slots: int) -> tuple[list[Placed | None], float, int | None]:
     """Longest first onto the slot that frees up first (LPT). Returns each job's place
     (None for NaN), the makespan and the index of the job that ends last."""
     order = sorted(
@@ -312,12 +361,12 @@ def schedule(
     )
     free = [(0.0, slot) for slot in range(max(1, slots))]
     heapq.heapify(free)
-    placed: list[Slotted | None] = [None] * len(seconds)
+    placed: list[Placed | None] = [None] * len(seconds)
     last, makespan = None, 0.0
     for i in order:
         start, slot = heapq.heappop(free)
         end = start + seconds[i]
-        placed[i] = Slotted(slot, start, end)
+        placed[i] = Placed(slot, start, end)
         heapq.heappush(free, (end, slot))
         if end >= makespan:
             makespan, last = end, i
@@ -333,10 +382,13 @@ def forecast(
     concurrency: int,
     *,
     uplink_mbit: float | None = None,
+    host_cores: int | None = None,
     replicates: int = BOOTSTRAP,
     seed: int = 7,
 ) -> Forecast:
-    """The bulk copy of every scanned mailbox with ``method`` at ``concurrency``."""
+    """The bulk copy of every scanned mailbox with ``method`` at ``concurrency``, on a
+    migrating host with ``host_cores`` cores (default: this machine's)."""
+    cores = host_cores or os.cpu_count() or 1
     jobs = workloads(inv)
     by_source: dict[str, list[ProbeSample]] = {}
     for s in inv.probe_samples:
@@ -352,14 +404,16 @@ def forecast(
         notes.append(("uplink_unknown", ""))
     if method.side == "service":
         notes.append(("service_vantage", ""))
-    bulk, base = durations(jobs, costs, method, uplink_bps, concurrency)
+    planned = copies(jobs, costs, method, concurrency, cores)
+    links = {src: m.link_bps for src, m in models.items()}
+    shared = uplink_bps if method.carries_twice else None
+    placed, makespan, last = simulate(planned, concurrency, links, shared)
+    spread, spread_each = _bootstrap(
+        jobs, by_source, method, concurrency, cores, shared, replicates, seed
+    )
+    p90_total = float(makespan * spread)
+    base = delta_base(jobs, costs, method)
     daily = per_day(jobs, costs, method)
-    placed, makespan, last = schedule([float(v) for v in bulk], concurrency)
-    spans, runs = _bootstrap(jobs, by_source, method, uplink_bps, concurrency, replicates, seed)
-    p90_each = np.percentile(np.nan_to_num(runs), 90, axis=0) if runs.size else bulk
-    p90_total = max(makespan, float(np.percentile(spans, 90))) if spans else makespan
-    p90_total = float(p90_total)
-    ratio = p90_total / makespan if makespan else 1.0
     _, base_span, _ = schedule([float(v) for v in base], concurrency)
     _, day_span, _ = schedule([float(v) for v in base + daily], concurrency)
     capped = 0
@@ -376,8 +430,8 @@ def forecast(
                 items=job.items,
                 bytes=job.bytes,
                 folders=job.folders,
-                p50_s=None if where is None else float(bulk[i]),
-                p90_s=None if where is None else max(float(bulk[i]), float(p90_each[i])),
+                p50_s=None if where is None else where.end - where.start,
+                p90_s=None if where is None else (where.end - where.start) * spread_each[i],
                 slot=where.slot if where else None,
                 start_s=where.start if where else None,
                 end_s=where.end if where else None,
@@ -393,15 +447,15 @@ def forecast(
         p90_s=p90_total,
         bounding=jobs[last].address if last is not None else None,
         mailboxes=tuple(rows),
-        delta_base_p90_s=float(base_span * ratio),
-        delta_per_day_p90_s=float(max(0.0, day_span - base_span) * ratio),
+        delta_base_p90_s=float(base_span * spread),
+        delta_per_day_p90_s=float(max(0.0, day_span - base_span) * spread),
         models=tuple(models[s] for s in sorted(models)),
         notes=tuple(f"{code}:{subject}" if subject else code for code, subject in notes),
     )
 
 
 def _bound_by(
-    job: Workload, c: Costs | None, method: MethodProfile, capped: bool, where: Slotted | None
+    job: Workload, c: Costs | None, method: MethodProfile, capped: bool, where: Placed | None
 ) -> str:
     if where is None or c is None or job.items is None or job.bytes is None:
         return "unknown"
@@ -416,22 +470,42 @@ def _bootstrap(
     jobs: Sequence[Workload],
     samples: dict[str, list[ProbeSample]],
     method: MethodProfile,
-    uplink_bps: float | None,
     concurrency: int,
+    cores: int,
+    shared: float | None,
     replicates: int,
     seed: int,
-) -> tuple[list[float], np.ndarray]:
-    """Makespans and per-job durations of schedules from refits of resampled probes."""
+) -> tuple[float, list[float]]:
+    """P90 over P50 of the whole copy and of each mailbox, from refits of resampled probes
+    (the planning durations on an LPT schedule: cheap, and what the spread needs)."""
     rng = np.random.default_rng(seed)
-    spans: list[float] = []
-    runs: list[np.ndarray] = []
-    for _ in range(replicates if samples else 0):
-        costs = {}
+
+    def planning(models: dict[str, ThroughputModel]) -> np.ndarray:
+        costs = {src: costs_at(m, concurrency) for src, m in models.items()}
+        out = np.full(len(jobs), np.nan)
+        for i, c in enumerate(copies(jobs, costs, method, concurrency, cores)):
+            if c is not None:
+                link = models[c.link].link_bps
+                share = link / concurrency
+                out[i] = c.alone(min(share, shared / concurrency) if shared else share)
+        return out
+
+    point = {src: m for src, got in samples.items() if (m := fit(got)) is not None}
+    if not point or not replicates:
+        return 1.0, [1.0] * len(jobs)
+    base = planning(point)
+    base_span = schedule([float(v) for v in base], concurrency)[1]
+    spans, runs = [], []
+    for _ in range(replicates):
+        models = {}
         for src, got in samples.items():
             model = fit(resample(got, rng))
             if model is not None and model.levels:
-                costs[src] = costs_at(model, concurrency)
-        bulk, _ = durations(jobs, costs, method, uplink_bps, concurrency)
-        spans.append(schedule([float(v) for v in bulk], concurrency)[1])
-        runs.append(bulk)
-    return spans, np.array(runs)
+                models[src] = model
+        run = planning(models)
+        spans.append(schedule([float(v) for v in run], concurrency)[1])
+        runs.append(run)
+    total = max(1.0, float(np.percentile(spans, 90)) / base_span) if base_span else 1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        each = np.percentile(np.nan_to_num(np.array(runs)), 90, axis=0) / base
+    return total, [max(1.0, float(v)) if np.isfinite(v) else 1.0 for v in each]

@@ -47,6 +47,9 @@ class MethodProfile:
     max_message_bytes: int | None = None  # larger messages are not migrated (skipped)
     max_items_per_mailbox: int | None = None  # items past this are not migrated
     per_message_s: float = 0.0  # the tool's and target's own cost per message
+    per_byte_s: float = 0.0  # ... and per byte (both calibrated by bench/forecast.py)
+    copies_per_core: float | None = None  # copies a core of the migrating host runs at full
+    # speed at once; beyond that the tool's costs above grow (None: they never contend)
     per_mailbox_s: float = 0.0  # start, logins, listing on both sides
     validated_by: str | None = None  # how the profile was checked against real copies
     references: tuple[str, ...] = ()  # "<url> (<page title>) [fields it is the source of]"
@@ -65,7 +68,13 @@ PROFILES: dict[str, MethodProfile] = {
             carries_twice=True,
             default_concurrency=4,
             max_concurrency=None,
-            per_message_s=0.0,
+            # what mbsync and a Dovecot target on the migrating host add, calibrated with
+            # bench/forecast.py on a 2-core host (loopback copies of 5 KB .. 20 MB
+            # messages, 1 to 4 at once): 1.6 ms a message, 10 ns a byte, and 0.7 copies
+            # per core before they slow each other down
+            per_message_s=1.6e-3,
+            per_byte_s=1.0e-8,
+            copies_per_core=0.7,
             per_mailbox_s=0.0,
             validated_by="bench/forecast.py (real mbsync copies through a shaped link)",
             references=("https://isync.sourceforge.io/mbsync.html (PipelineDepth)",),

@@ -10,6 +10,7 @@ The budget (time and volume) is split evenly over the levels.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -25,6 +26,10 @@ from .imap_session import ImapSession
 MB = 1024 * 1024
 BATCH = 10  # messages in one FETCH command: enough to see the per-message cost apart
 BATCH_BYTES = 16 * MB  # ... without one command eating a level's volume
+SETUP_STRATA = 4  # size classes (one folder each) a connection samples
+KEEP_UIDS = 200  # UIDs of a size class kept to fetch from
+BATCHES_PER_TURN = 3  # batches from one folder before the next (an EXAMINE between)
+SINGLE_BUCKETS = 1  # messages fetched alone in the setup: the size classes below 1 MB
 
 
 @dataclass(frozen=True)
@@ -129,9 +134,10 @@ def probe_imap(
     for c in steps:
         level = _Level(c, time.monotonic() + per_level_s, per_level_bytes, ctx.stop)
         picks = _picks(pool, rng, per_level_bytes)
+        ready = threading.Barrier(c)
         threads = [
             threading.Thread(
-                target=_connection, args=(ctx, by_address, level, picks, run), daemon=True
+                target=_connection, args=(ctx, by_address, level, picks, run, ready), daemon=True
             )
             for _ in range(c)
         ]
@@ -148,10 +154,20 @@ def probe_imap(
     samples = [_renumber(s, i) for i, s in enumerate(samples)]
     if errors and not measured:
         return unit(Status.FAILED, *ctx.classify(errors[0])), samples
-    if errors or measured < len(steps):
-        first = ctx.classify(errors[0]) if errors else (Reason.INTERRUPTED, "stopped")
-        note = f"{measured} of {len(steps)} concurrency levels measured; first: {first[1]}"
-        return unit(Status.PARTIAL, first[0], note), samples
+    if errors:
+        reason, why = ctx.classify(errors[0])
+        note = f"{measured} of {len(steps)} concurrency levels measured; first error: {why}"
+        return unit(Status.PARTIAL, reason, note), samples
+    if ctx.stop.is_set():
+        note = f"stopped after {measured} of {len(steps)} concurrency levels"
+        return unit(Status.PARTIAL, Reason.INTERRUPTED, note), samples
+    if measured < len(steps):
+        note = (
+            f"{measured} of {len(steps)} concurrency levels measured: the budget "
+            f"({settings.seconds:g} s, {settings.megabytes:g} MB) ran out before the others "
+            "fetched; raise probe.seconds or probe.megabytes"
+        )
+        return unit(Status.PARTIAL, Reason.BUDGET, note), samples
     return unit(Status.OK), samples
 
 
@@ -160,8 +176,8 @@ def _renumber(s: ProbeSample, seq: int) -> ProbeSample:
 
 
 class _Picks:
-    """The shared, endless sequence of strata to sample: buckets in turn (so every size
-    class is measured at every level), a folder within a bucket by its share."""
+    """Hands each connection a mailbox to work in: the mailbox of a stratum drawn by its
+    bucket's turn (so every size class is measured) and its share of that bucket."""
 
     def __init__(self, by_bucket: list[list[Stratum]], rng: random.Random) -> None:
         self._buckets = by_bucket
@@ -169,16 +185,18 @@ class _Picks:
         self._lock = threading.Lock()
         self._next = 0
 
-    def next(self, current: str) -> Stratum:
-        """The next bucket's stratum; three times in four one of the ``current`` mailbox
-        when it has that bucket, so a connection is not a login per sample."""
+    def mailbox(self) -> tuple[str, list[Stratum]]:
+        """A mailbox and its strata in the buckets being sampled, one folder per bucket."""
         with self._lock:
             bucket = self._buckets[self._next % len(self._buckets)]
             self._next += 1
-            own = [s for s in bucket if s.mailbox == current]
-            if own and self._rng.random() < 0.75:
-                bucket = own
-            return self._rng.choices(bucket, weights=[s.count for s in bucket])[0]
+            mailbox = self._rng.choices(bucket, weights=[s.count for s in bucket])[0].mailbox
+            own = []
+            for strata in self._buckets:
+                mine = [s for s in strata if s.mailbox == mailbox]
+                if mine:
+                    own.append(self._rng.choices(mine, weights=[s.count for s in mine])[0])
+        return mailbox, own[:SETUP_STRATA]
 
 
 def _picks(pool: list[Stratum], rng: random.Random, level_bytes: int) -> _Picks:
@@ -190,18 +208,37 @@ def _picks(pool: list[Stratum], rng: random.Random, level_bytes: int) -> _Picks:
     return _Picks(fitting or [by_bucket[min(by_bucket)]], rng)
 
 
+@dataclass
+class _Source:
+    """A folder of the connection's mailbox and the UIDs of one size class in it."""
+
+    stratum: Stratum
+    uids: list[int]
+    next: int = 0
+
+    def batch(self) -> list[int]:
+        size = self.stratum.typical
+        n = max(1, min(BATCH, BATCH_BYTES // max(size, 1), len(self.uids)))
+        out = [self.uids[(self.next + i) % len(self.uids)] for i in range(n)]
+        self.next += n
+        return out
+
+
 def _connection(
     ctx: SourceContext,
     accounts: dict[str, Account],
     level: _Level,
     picks: _Picks,
     run: str,
+    ready: threading.Barrier,
 ) -> None:
-    """One connection of a level: sample strata until the level's budget is spent."""
+    """One connection of a level. Setup: log in to a mailbox, and per size class one
+    folder: EXAMINE, a round trip, SEARCH for the class's UIDs, one message alone. Then,
+    once every connection of the level is set up, all fetch batches back to back until
+    the level's budget is spent: the link and the server under that concurrency."""
     src = ctx.source
     server = f"{src.host}:{src.effective_port}"
     session: ImapSession | None = None
-    current = ""
     seq = 0
 
     def record(kind: str, mailbox: str, folder: str, figures: tuple[int, int], t0: float,
@@ -220,18 +257,15 @@ def _connection(
         record(kind, mailbox, folder, call(), t0, at)
 
     try:
-        while not level.over:
-            stratum = picks.next(current)
-            if session is None or stratum.mailbox != current:
-                if session is not None:
-                    session.logout()
-                    session = None
-                at, t0 = datetime.now(UTC), time.perf_counter()
-                session = _open(ctx, accounts[stratum.mailbox])
-                record("login", stratum.mailbox, "", (0, 0), t0, at)
-                current = stratum.mailbox
-            _sample(session, stratum, level, timed)
+        mailbox, strata = picks.mailbox()
+        at, t0 = datetime.now(UTC), time.perf_counter()
+        session = _open(ctx, accounts[mailbox])
+        record("login", mailbox, "", (0, 0), t0, at)
+        sources = [s for st in strata if (s := _setup(session, st, level, timed)) is not None]
+        _wait(ready, level)
+        _bulk(session, sources, level, timed)
     except Exception as exc:
+        ready.abort()  # the others go on without this connection
         with level.lock:
             level.errors.append(exc)
         if session is not None:
@@ -239,6 +273,13 @@ def _connection(
             session = None
     if session is not None:
         session.logout()
+
+
+def _wait(ready: threading.Barrier, level: _Level) -> None:
+    """Until every connection is set up; a slow one does not hold the others past the
+    level's deadline (the barrier breaks and the bulk phase starts without it)."""
+    with contextlib.suppress(threading.BrokenBarrierError):
+        ready.wait(timeout=max(0.0, level.deadline - time.monotonic()))
 
 
 def _open(ctx: SourceContext, account: Account) -> ImapSession:
@@ -255,14 +296,10 @@ def _open(ctx: SourceContext, account: Account) -> ImapSession:
     return session
 
 
-def _sample(
-    session: ImapSession,
-    stratum: Stratum,
-    level: _Level,
-    timed: Callable[[str, str, str, Callable[[], tuple[int, int]]], None],
-) -> None:
-    """EXAMINE the folder, one round trip, the bucket's UIDs; then one message alone and
-    up to BATCH in one command, as far as the level's volume allows."""
+Timed = Callable[[str, str, str, Callable[[], tuple[int, int]]], None]
+
+
+def _setup(session: ImapSession, stratum: Stratum, level: _Level, timed: Timed) -> _Source | None:
     mailbox, path = stratum.mailbox, stratum.path
     low, high = stratum.bounds
     found: list[int] = []
@@ -283,22 +320,49 @@ def _sample(
     timed("rtt", mailbox, path, noop)
     timed("request", mailbox, path, search)
     if not found:
-        return  # the folder changed since the scan; another stratum next time
-    rng = random.Random(len(level.samples) * 7919 + stratum.count)
-    size = stratum.typical
-    chosen = rng.sample(found, min(len(found), BATCH + 1))
-    per_batch = max(1, min(BATCH, BATCH_BYTES // max(size, 1)))
-    for uids in (chosen[:1], chosen[1 : 1 + per_batch]):
-        if not uids or level.over or not level.reserve(size * len(uids)):
-            return
-        got = (0, 0)
+        return None  # the folder changed since the scan
+    rng = random.Random(f"{mailbox}\x00{path}\x00{level.concurrency}")
+    source = _Source(stratum, rng.sample(found, min(len(found), KEEP_UIDS)))
+    if stratum.bucket <= SINGLE_BUCKETS:  # a message alone: its latency, not its volume
+        _fetch(session, source, source.uids[:1], level, timed, "single")
+    return source
 
-        def fetch(u: list[int] = uids) -> tuple[int, int]:
-            nonlocal got
-            got = session.fetch_bodies(u)
-            return got
 
-        try:
-            timed("fetch", mailbox, path, fetch)
-        finally:
-            level.settle(size * len(uids), got[1])
+def _bulk(session: ImapSession, sources: list[_Source], level: _Level, timed: Timed) -> None:
+    """Batches back to back, a few from each folder in turn (EXAMINE between folders)."""
+    turn = 0
+    while sources and not level.over:
+        source = sources[turn % len(sources)]
+        if len(sources) > 1 or turn == 0:
+            path = source.stratum.path
+
+            def examine(p: str = path) -> tuple[int, int]:
+                session.examine(p)
+                return 0, 0
+
+            timed("request", source.stratum.mailbox, path, examine)
+        for _ in range(BATCHES_PER_TURN):
+            if not _fetch(session, source, source.batch(), level, timed, "fetch"):
+                return
+        turn += 1
+
+
+def _fetch(
+    session: ImapSession, source: _Source, uids: list[int], level: _Level, timed: Timed, kind: str
+) -> bool:
+    """Fetch ``uids`` in one command when the level's budget allows; False when not."""
+    size = source.stratum.typical * len(uids)
+    if not uids or level.over or not level.reserve(size):
+        return False
+    got = (0, 0)
+
+    def fetch() -> tuple[int, int]:
+        nonlocal got
+        got = session.fetch_bodies(uids)
+        return got
+
+    try:
+        timed(kind, source.stratum.mailbox, source.stratum.path, fetch)
+    finally:
+        level.settle(size, got[1])
+    return True

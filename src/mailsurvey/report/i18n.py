@@ -79,6 +79,7 @@ REASON_WORDS = {
     Reason.PERMISSION: Word("Access denied"),
     Reason.UNSUPPORTED: Word("Not supported"),
     Reason.INTERRUPTED: Word("Scan interrupted"),
+    Reason.BUDGET: Word("Time or volume budget ran out"),
     Reason.INTERNAL: Word("Internal error in mailsurvey"),
 }
 KIND_WORDS = {
