@@ -70,11 +70,12 @@ PROFILES: dict[str, MethodProfile] = {
             max_concurrency=None,
             # what mbsync and a Dovecot target on the migrating host add, calibrated with
             # bench/forecast.py on a 2-core host (loopback copies of 5 KB .. 20 MB
-            # messages, 1 to 4 at once): 1.6 ms a message, 10 ns a byte, and 0.7 copies
-            # per core before they slow each other down
-            per_message_s=1.6e-3,
-            per_byte_s=1.0e-8,
-            copies_per_core=0.7,
+            # messages, 1 to 3 at once): 2 ms a message, 12 ns a byte, and one copy per
+            # core before they slow each other down. A linear fit: mid-sized messages
+            # (20-100 KB) cost mbsync more than it says, small ones less (see the bench)
+            per_message_s=2.0e-3,
+            per_byte_s=1.2e-8,
+            copies_per_core=1.0,
             per_mailbox_s=0.0,
             validated_by="bench/forecast.py (real mbsync copies through a shaped link)",
             references=("https://isync.sourceforge.io/mbsync.html (PipelineDepth)",),
