@@ -222,3 +222,23 @@ def test_workload_of_a_failed_mailbox_is_unknown_not_zero() -> None:
     got = {w.address: w for w in workloads(inv)}
     assert got["bad@x"].items is None and got["bad@x"].bytes is None
     assert got["ok@x"] == Workload("src", "ok@x", 5, 500, 1, 5 / 365, 500 / 365)
+
+
+def test_a_saturated_source_and_a_capped_method_are_noted() -> None:
+    # two connections each got half of what one got alone: the link was full at one
+    samples = synthetic(0.001, 0.0001, 1e-8) + synthetic(0.001, 0.0001, 2e-8, concurrency=2, seed=3)
+    model = fit(samples)
+    assert model is not None and model.saturated
+    assert model.link_bps == pytest.approx(max(lv.bytes_per_s for lv in model.levels))
+    inv = _inventory({"a@x": (100, 100_000_000)}, samples)
+    capped = replace(BARE, id="capped", max_concurrency=2)
+    f = forecast(inv, capped, 5)
+    assert f.concurrency == 2
+    assert "concurrency_capped:2" in f.notes and "saturated:src:1" in f.notes
+
+
+def test_p90_carries_the_methods_measured_error() -> None:
+    inv = _inventory({"a@x": (1000, 100_000_000)}, synthetic(0.001, 0.0001, 1e-8, noise=0.0))
+    f = forecast(inv, MBSYNC, 1)
+    assert f.p90_s == pytest.approx(f.p50_s * (1 + MBSYNC.forecast_error))
+    assert f.mailboxes[0].p90_s == pytest.approx(f.mailboxes[0].p50_s * 1.2)

@@ -389,12 +389,18 @@ def forecast(
     """The bulk copy of every scanned mailbox with ``method`` at ``concurrency``, on a
     migrating host with ``host_cores`` cores (default: this machine's)."""
     cores = host_cores or os.cpu_count() or 1
+    notes: list[tuple[str, str]] = []
+    if method.max_concurrency and concurrency > method.max_concurrency:
+        notes.append(("concurrency_capped", str(method.max_concurrency)))
+        concurrency = method.max_concurrency
     jobs = workloads(inv)
     by_source: dict[str, list[ProbeSample]] = {}
     for s in inv.probe_samples:
         by_source.setdefault(s.source, []).append(s)
     models = {src: m for src, samples in by_source.items() if (m := fit(samples)) is not None}
-    notes: list[tuple[str, str]] = []
+    for src, m in sorted(models.items()):
+        if m.saturated:  # more connections than the one but last level added little
+            notes.append(("saturated", f"{src}:{m.levels[-2].concurrency}"))
     for src in sorted({j.source for j in jobs} - set(models)):
         notes.append(("no_probe", src))
     costs = {src: costs_at(m, concurrency) for src, m in models.items()}
@@ -411,6 +417,8 @@ def forecast(
     spread, spread_each = _bootstrap(
         jobs, by_source, method, concurrency, cores, shared, replicates, seed
     )
+    spread = max(spread, 1 + method.forecast_error)
+    spread_each = [max(v, 1 + method.forecast_error) for v in spread_each]
     p90_total = float(makespan * spread)
     base = delta_base(jobs, costs, method)
     daily = per_day(jobs, costs, method)

@@ -48,6 +48,9 @@ class MethodProfile:
     max_items_per_mailbox: int | None = None  # items past this are not migrated
     per_message_s: float = 0.0  # the tool's and target's own cost per message
     per_byte_s: float = 0.0  # ... and per byte (both calibrated by bench/forecast.py)
+    # P90 is at least P50 x (1 + this): the forecast's error against real copies as
+    # bench/forecast.py measured it (worst scenario), or a wider guess where unchecked
+    forecast_error: float = 0.3
     copies_per_core: float | None = None  # copies a core of the migrating host runs at full
     # speed at once; beyond that the tool's costs above grow (None: they never contend)
     per_mailbox_s: float = 0.0  # start, logins, listing on both sides
@@ -76,6 +79,7 @@ PROFILES: dict[str, MethodProfile] = {
             per_message_s=2.0e-3,
             per_byte_s=1.2e-8,
             copies_per_core=1.0,
+            forecast_error=0.2,  # worst of four scenarios: 16.6 % (2026-11-22)
             per_mailbox_s=0.0,
             validated_by="bench/forecast.py (real mbsync copies through a shaped link)",
             references=("https://isync.sourceforge.io/mbsync.html (PipelineDepth)",),

@@ -150,6 +150,16 @@ def note_phrase(note: str) -> Value:
                 "from the service"
             )
         )
+    if code == "concurrency_capped" and subject.isdigit():
+        msgid = N_("The method runs at most %(count)s mailboxes at once: forecast at that")
+        return Phrase(msgid, (("count", int(subject)),))
+    source, _, level = subject.rpartition(":")
+    if code == "saturated" and level.isdigit():
+        msgid = N_(
+            "Source %(source)s gave little more throughput beyond %(count)s connections: "
+            "its link or server is full there"
+        )
+        return Phrase(msgid, (("source", source), ("count", int(level))))
     if code == "daily_cap" and subject.isdigit():
         msgid = N_(
             "Mailboxes larger than the daily upload cap: %(count)s; each takes more than a day"
