@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .config import ConfigError, ImapSource, load
+from .config import ConfigError, ImapSource, LoadedConfig, load
 from .report.text import visible
 from .scan import FatalScanError, ScanResult, run_scan
 from .store import Store, StoreError
@@ -48,6 +48,15 @@ def _formats(value: str) -> list[str]:
     return chosen
 
 
+def _load(config: Path) -> LoadedConfig:
+    """The config, or exit 2 with every problem in it."""
+    try:
+        return load(config)
+    except ConfigError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def _fail(code: int, message: str) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     return typer.Exit(code)
@@ -56,11 +65,7 @@ def _fail(code: int, message: str) -> typer.Exit:
 @app.command("check-config")
 def check_config(config: Annotated[Path, typer.Argument(help="The YAML config file.")]) -> None:
     """Validate a config without connecting to anything."""
-    try:
-        loaded = load(config)
-    except ConfigError as exc:
-        err.print(str(exc), highlight=False, markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
+    loaded = _load(config)
     for src in loaded.config.sources:
         scope = (
             f"{len(loaded.accounts[src.name])} accounts"
@@ -94,11 +99,7 @@ def scan(
     """Scan the sources of CONFIG into OUT/scan.sqlite, probe their throughput and write
     the reports."""
     chosen = _formats(formats)
-    try:
-        loaded = load(config)
-    except ConfigError as exc:
-        err.print(str(exc), highlight=False, markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
+    loaded = _load(config)
     target = out_dir or loaded.config.output_dir
     store_path = target / "scan.sqlite"
     if not resume and store_path.exists():
@@ -197,11 +198,7 @@ def probe(
     from .scan import run_probe
 
     chosen = _formats(formats)
-    try:
-        loaded = load(config)
-    except ConfigError as exc:
-        err.print(str(exc), highlight=False, markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
+    loaded = _load(config)
     target = out_dir or loaded.config.output_dir
     try:
         store = Store.open_existing(target / "scan.sqlite")

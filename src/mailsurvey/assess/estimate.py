@@ -324,33 +324,25 @@ def copies(
     return out
 
 
-def delta_base(
+def delta_costs(
     jobs: Sequence[Workload], costs: dict[str, Costs], method: MethodProfile
-) -> np.ndarray:
-    """A delta's fixed part per job: logins, every folder opened, every message listed."""
-    out = np.full(len(jobs), np.nan)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per job, a final delta's fixed part (logins, every folder opened, every message
+    listed) and the seconds a day's new mail adds to it (NaN: not forecast)."""
+    base = np.full(len(jobs), np.nan)
+    daily = np.full(len(jobs), np.nan)
     for i, job in enumerate(jobs):
         c = costs.get(job.source)
         if c is None or job.items is None:
             continue
         fixed = method.per_mailbox_s + c.login_s
         fixed += job.folders * method.folder_round_trips * c.per_request_s
-        out[i] = fixed + job.items * LISTING_BYTES * c.per_byte_s
-    return out
-
-
-def per_day(jobs: Sequence[Workload], costs: dict[str, Costs], method: MethodProfile) -> np.ndarray:
-    """Seconds a day's new mail adds to a delta, per job."""
-    out = np.full(len(jobs), np.nan)
-    for i, job in enumerate(jobs):
-        c = costs.get(job.source)
-        if c is None or job.items is None:
-            continue
+        base[i] = fixed + job.items * LISTING_BYTES * c.per_byte_s
         per_message = c.per_message_s + method.per_message_s
         per_message += method.message_round_trips * c.per_request_s
         per_byte = c.per_byte_s + method.per_byte_s
-        out[i] = job.items_per_day * per_message + job.bytes_per_day * per_byte
-    return out
+        daily[i] = job.items_per_day * per_message + job.bytes_per_day * per_byte
+    return base, daily
 
 
 def schedule(seconds: Sequence[float], slots: int) -> tuple[list[Placed | None], float, int | None]:
@@ -420,8 +412,7 @@ def forecast(
     spread = max(spread, 1 + method.forecast_error)
     spread_each = [max(v, 1 + method.forecast_error) for v in spread_each]
     p90_total = float(makespan * spread)
-    base = delta_base(jobs, costs, method)
-    daily = per_day(jobs, costs, method)
+    base, daily = delta_costs(jobs, costs, method)
     _, base_span, _ = schedule([float(v) for v in base], concurrency)
     _, day_span, _ = schedule([float(v) for v in base + daily], concurrency)
     capped = 0

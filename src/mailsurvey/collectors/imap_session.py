@@ -253,21 +253,8 @@ def stream_untagged(imap: imaplib.IMAP4, command: bytes) -> list[object]:
     followed by the rest of its line). For a FETCH of thousands of lines imaplib's
     per-line bookkeeping costs more than the parsing: this is the scan's hot path where
     a server cannot count for us."""
-    tag = imap._new_tag()
-    imap.send(tag + b" " + command + b"\r\n")
     out: list[object] = []
-    while True:
-        line = imap.readline()
-        if not line:
-            raise imaplib.IMAP4.abort("socket error: EOF")
-        if line.startswith(tag + b" "):
-            imap.tagged_commands.pop(tag, None)
-            if line[len(tag) + 1 :].split(b" ", 1)[0] != b"OK":
-                text = line.decode("utf-8", "replace").strip()
-                raise imaplib.IMAP4.error(f"{command.split()[0].decode()} command error: {text}")
-            return out
-        if line.startswith(b"* BYE"):
-            raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())
+    for line in _answers(imap, command):
         if line.startswith(b"* "):
             number, _, rest = line[2:].partition(b" ")
             if not (number.isdigit() and rest.startswith(b"FETCH ")):
@@ -278,14 +265,15 @@ def stream_untagged(imap: imaplib.IMAP4, command: bytes) -> list[object]:
             out.append((line[: literal.end()].rstrip(b"\r\n"), imap.read(int(literal.group(1)))))
         else:
             out.append(line.rstrip(b"\r\n"))
+    return out
 
 
-def drain_literals(imap: imaplib.IMAP4, command: bytes, chunk: int = 1 << 20) -> tuple[int, int]:
-    """Send one command, read its answers, discard every literal in chunks; returns
-    (literals, octets). For timing whole-message downloads without keeping them."""
+def _answers(imap: imaplib.IMAP4, command: bytes) -> Iterator[bytes]:
+    """Send one command and yield its untagged answer lines until its completion; a NO or
+    BAD raises IMAP4.error, a BYE or EOF IMAP4.abort. A line ending in a literal's size
+    is yielded before the literal: the caller reads (or discards) the literal."""
     tag = imap._new_tag()
     imap.send(tag + b" " + command + b"\r\n")
-    count = octets = 0
     while True:
         line = imap.readline()
         if not line:
@@ -295,9 +283,17 @@ def drain_literals(imap: imaplib.IMAP4, command: bytes, chunk: int = 1 << 20) ->
             if line[len(tag) + 1 :].split(b" ", 1)[0] != b"OK":
                 text = line.decode("utf-8", "replace").strip()
                 raise imaplib.IMAP4.error(f"{command.split()[0].decode()} command error: {text}")
-            return count, octets
+            return
         if line.startswith(b"* BYE"):
             raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())
+        yield line
+
+
+def drain_literals(imap: imaplib.IMAP4, command: bytes, chunk: int = 1 << 20) -> tuple[int, int]:
+    """Send one command, read its answers, discard every literal in chunks; returns
+    (literals, octets). For timing whole-message downloads without keeping them."""
+    count = octets = 0
+    for line in _answers(imap, command):
         literal = _LITERAL.search(line)
         if literal:
             left = int(literal.group(1))
@@ -307,6 +303,7 @@ def drain_literals(imap: imaplib.IMAP4, command: bytes, chunk: int = 1 << 20) ->
                 if not got:
                     raise imaplib.IMAP4.abort("socket error: EOF in a literal")
                 left -= got
+    return count, octets
 
 
 _ESEARCH_TAG = re.compile(rb'^\* ESEARCH \(TAG "([^"]+)"\)')
