@@ -8,15 +8,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from mailsurvey.assess.estimate import (
-    Workload,
-    costs_at,
-    fit,
-    forecast,
-    nonnegative_fit,
-    schedule,
-)
+from mailsurvey.assess.estimate import Workload, forecast, schedule
 from mailsurvey.assess.methods import PROFILES
+from mailsurvey.assess.throughput import costs_at, fit, nonnegative_fit
 from mailsurvey.model import Folder, ProbeSample, Status, Unit, UnitKind
 from mailsurvey.store import Inventory
 

@@ -194,7 +194,7 @@ def probe(
     """Measure the throughput of the IMAP sources already scanned into OUT/scan.sqlite
     (a sample of messages downloaded read-only at growing concurrency), then write the
     reports with the new forecast."""
-    from .assess.estimate import fit
+    from .assess.throughput import fit
     from .scan import run_probe
 
     chosen = _formats(formats)

@@ -4,7 +4,7 @@ A sample of messages, stratified by the size histogram the scan found, is downlo
 with ``BODY.PEEK[]`` (never ``BODY[]``: no flag changes) on 1, 2, 4, ... connections at
 once, up to the highest concurrency the plan needs. Every request is timed and kept with
 its conditions: round trips (NOOP), logins, EXAMINE/SEARCH, one message alone, many in one
-command. ``assess/estimate.py`` fits costs per request, message and byte from them.
+command. ``assess/throughput.py`` fits costs per request, message and byte from them.
 The budget (time and volume) is split evenly over the levels.
 """
 
