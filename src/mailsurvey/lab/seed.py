@@ -13,6 +13,8 @@ import os
 import random
 import shutil
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -224,6 +226,58 @@ def _write_mailbox(
     }
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One message of a seeded folder, as the seed decides it (nothing written yet)."""
+
+    size: int
+    when: int  # INTERNALDATE, seconds since the epoch
+    flags: str  # Maildir flag letters
+    sender: str = ""
+    to: str = ""
+    subject: str = ""
+    link: int | None = None  # repeats the link-th reusable message (a hard link)
+    reusable: bool = False  # later messages may repeat this one
+
+
+def plan_folder(address: str, spec: org.FolderSpec, median_kb: float) -> Iterator[Planned]:
+    """The messages of one folder, in order, from the folder's own seeded generator.
+
+    The Maildir seed writes exactly these; the EWS lab serves the same sizes.
+    """
+    rng = random.Random(f"{address}\0{spec.path}")
+    span_start = rng.randint(FIRST_DATE, LAST_DATE - 86_400 * 400)
+    span = LAST_DATE - span_start
+    sent = spec.path.split("/", 1)[0] in ("Sent", "Drafts")
+    total = spec.messages + len(spec.fixed)
+    slots = rng.sample(range(total), len(spec.fixed))
+    fixed_at = dict(zip(slots, spec.fixed, strict=True))
+    reusable: list[tuple[int, int]] = []  # (size, when)
+    for i in range(total):
+        if spec.distinct is not None and len(reusable) >= spec.distinct and i not in fixed_at:
+            k = rng.randrange(len(reusable))
+            size, when = reusable[k]
+            yield Planned(size, when, random_flags(rng, spec.path), link=k)
+            continue
+        if i in fixed_at:
+            size = fixed_at[i]
+        elif spec.sizes == "tiny":
+            size = rng.randint(430, 520)
+        elif spec.sizes == "small":
+            size = rng.randint(2048, 4096)
+        else:
+            size = lognormal_size(rng, median_kb * 1024)
+        when = span_start + int(span * rng.random())
+        other = rng.choice(_EXTERNAL)
+        sender, to = (address, other) if sent else (other, address)
+        flags = random_flags(rng, spec.path)
+        subject = make_subject(rng, i)
+        keep = i not in fixed_at  # exact-size messages stay unique
+        yield Planned(size, when, flags, sender, to, subject, reusable=keep)
+        if keep:
+            reusable.append((size, when))
+
+
 def _fill(
     fdir: Path,
     box: org.MailboxSpec,
@@ -232,37 +286,17 @@ def _fill(
     owner: tuple[int, int] | None,
 ) -> Stats:
     seed_str = f"{box.address}\0{spec.path}"
-    rng = random.Random(seed_str)
     tag = f"{zlib.crc32(seed_str.encode()):08x}"
     writer = FolderWriter(fdir, owner, tag)
     try:
-        span_start = rng.randint(FIRST_DATE, LAST_DATE - 86_400 * 400)
-        span = LAST_DATE - span_start
-        sent = spec.path.split("/", 1)[0] in ("Sent", "Drafts")
-        total = spec.messages + len(spec.fixed)
-        slots = rng.sample(range(total), len(spec.fixed))
-        fixed_at = dict(zip(slots, spec.fixed, strict=True))
-        written: list[tuple[str, int, int]] = []  # (file name, size, when)
-        for i in range(total):
-            if spec.distinct is not None and len(written) >= spec.distinct and i not in fixed_at:
-                name, size, when = written[rng.randrange(len(written))]
-                writer.link(name, size, when, random_flags(rng, spec.path))
+        names: list[str] = []  # file names of the reusable messages
+        for m in plan_folder(box.address, spec, median_kb):
+            if m.link is not None:
+                writer.link(names[m.link], m.size, m.when, m.flags)
                 continue
-            if i in fixed_at:
-                size = fixed_at[i]
-            elif spec.sizes == "tiny":
-                size = rng.randint(430, 520)
-            elif spec.sizes == "small":
-                size = rng.randint(2048, 4096)
-            else:
-                size = lognormal_size(rng, median_kb * 1024)
-            when = span_start + int(span * rng.random())
-            other = rng.choice(_EXTERNAL)
-            sender, to = (box.address, other) if sent else (other, box.address)
-            flags = random_flags(rng, spec.path)
-            name = writer.write(size, when, flags, sender, to, make_subject(rng, i))
-            if i not in fixed_at:  # exact-size messages stay unique
-                written.append((name, size, when))
+            name = writer.write(m.size, m.when, m.flags, m.sender, m.to, m.subject)
+            if m.reusable:
+                names.append(name)
     finally:
         writer.close()
     return writer.stats
