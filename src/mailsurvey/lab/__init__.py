@@ -5,6 +5,9 @@ and running as root), ``seed()`` writes the mail store and ``ground_truth.json``
 ``down()`` stops exactly the Dovecot this lab started (by its pid file).
 ``ad_up()``/``ad_seed()``/``ad_down()`` do the same for a Samba Active Directory domain
 controller with the Exchange schema extension (``lab/ad_lab.py``; files in ``<lab_dir>/ad``).
+``ews_up()``/``ews_down()``/``ews_status()`` run the lab's EWS server (HTTPS, Basic and
+NTLM) serving the same organisation as Exchange would, with faults on demand
+(``ews_faults()``) and a request log (``ews_requests()``); see ``lab/ews_lab.py``.
 ``oauth2_token()`` mints a JWT access token that the lab's Dovecot accepts for XOAUTH2
 and OAUTHBEARER (validated locally with the lab's key, see ``lab/oauth.py``).
 """
@@ -21,11 +24,21 @@ from .ad_seed import ad_seed
 from .base import DOMAIN, MASTER_USER, LabError, LabInfo, Paths, read_lab_json, write_lab_json
 from .base import ensure_secrets as _ensure_secrets
 from .certs import CERT_KINDS, cert_pair, ensure_certs
+from .ews_lab import (
+    EwsInfo,
+    ews_clear_faults,
+    ews_down,
+    ews_faults,
+    ews_requests,
+    ews_status,
+    ews_up,
+)
 from .oauth import oauth2_token
 from .seed import accounts_csv, index_shared_owners, seed
 
 __all__ = [
     "AdInfo",
+    "EwsInfo",
     "LabError",
     "LabInfo",
     "accounts_csv",
@@ -35,6 +48,12 @@ __all__ = [
     "ad_up",
     "default_lab_dir",
     "down",
+    "ews_clear_faults",
+    "ews_down",
+    "ews_faults",
+    "ews_requests",
+    "ews_status",
+    "ews_up",
     "oauth2_token",
     "seed",
     "status",
