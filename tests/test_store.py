@@ -48,3 +48,40 @@ def test_directory_records_round_trip_and_rerun_replaces(tmp_path: Path) -> None
     assert inv.accepted_domains == [records[3]]
     assert inv.permissions == [perm]
     assert [u.key for u in inv.units] == ["domain"]
+
+
+def test_a_version_1_store_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    from mailsurvey.model import Folder
+    from mailsurvey.store import Store
+
+    path = tmp_path / "scan.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE folders (
+            source TEXT NOT NULL, mailbox TEXT NOT NULL, path TEXT NOT NULL,
+            delimiter TEXT, depth INTEGER NOT NULL, flags TEXT NOT NULL, special_use TEXT,
+            noselect INTEGER NOT NULL, messages INTEGER, bytes INTEGER, largest INTEGER,
+            oldest TEXT, newest TEXT, histogram TEXT, uidvalidity INTEGER, uidnext INTEGER,
+            highestmodseq INTEGER, method TEXT, PRIMARY KEY (source, mailbox, path));
+        INSERT INTO folders VALUES ('s', 'a@x', 'INBOX', '/', 0, '[]', NULL, 0, 3, 300,
+            200, NULL, NULL, NULL, 1, 4, NULL, 'fetch');
+        """
+    )
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        (old,) = store.inventory().folders
+        assert old.path == "INBOX" and old.messages == 3 and old.area == "mailbox"
+        # the archive's Inbox no longer collides with the mailbox's
+        from mailsurvey.model import Status, Unit, UnitKind
+
+        unit = Unit("s", UnitKind.FOLDER, "k", Status.OK)
+        store.finish_folder(unit, Folder("s", "a@x", "INBOX", area="archive", messages=1))
+        assert len(store.inventory().folders) == 2
+    with Store(path) as again:  # the upgrade happens once
+        assert len(again.inventory().folders) == 2

@@ -130,6 +130,8 @@ class Folder:
     uidnext: int | None = None
     highestmodseq: int | None = None
     method: str | None = None  # how the figures were obtained: status+search | fetch
+    area: str = "mailbox"  # mailbox | archive (the online archive) | recoverable (Exchange)
+    folder_class: str | None = None  # Exchange: IPF.Note, IPF.Appointment, ...; IMAP: None
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,19 @@ from .model import (
     UnitKind,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-_SCHEMA = """
+_FOLDERS = """CREATE TABLE IF NOT EXISTS folders (
+    source TEXT NOT NULL, mailbox TEXT NOT NULL, path TEXT NOT NULL,
+    delimiter TEXT, depth INTEGER NOT NULL, flags TEXT NOT NULL, special_use TEXT,
+    noselect INTEGER NOT NULL, messages INTEGER, bytes INTEGER, largest INTEGER,
+    oldest TEXT, newest TEXT, histogram TEXT, uidvalidity INTEGER, uidnext INTEGER,
+    highestmodseq INTEGER, method TEXT, area TEXT NOT NULL, folder_class TEXT,
+    PRIMARY KEY (source, mailbox, area, path))"""
+
+_SCHEMA = (
+    _FOLDERS
+    + """;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS units (
     source TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
@@ -57,13 +67,6 @@ CREATE TABLE IF NOT EXISTS mailboxes (
     quota_used_messages INTEGER, quota_limit_messages INTEGER, quota_unlimited INTEGER NOT NULL,
     namespaces TEXT NOT NULL, delimiter TEXT,
     PRIMARY KEY (source, address));
-CREATE TABLE IF NOT EXISTS folders (
-    source TEXT NOT NULL, mailbox TEXT NOT NULL, path TEXT NOT NULL,
-    delimiter TEXT, depth INTEGER NOT NULL, flags TEXT NOT NULL, special_use TEXT,
-    noselect INTEGER NOT NULL, messages INTEGER, bytes INTEGER, largest INTEGER,
-    oldest TEXT, newest TEXT, histogram TEXT, uidvalidity INTEGER, uidnext INTEGER,
-    highestmodseq INTEGER, method TEXT,
-    PRIMARY KEY (source, mailbox, path));
 CREATE TABLE IF NOT EXISTS permissions (
     source TEXT NOT NULL, mailbox TEXT NOT NULL, folder TEXT NOT NULL,
     grantee TEXT NOT NULL, rights TEXT NOT NULL, origin TEXT NOT NULL,
@@ -73,6 +76,10 @@ CREATE TABLE IF NOT EXISTS observations (
     code TEXT NOT NULL, message TEXT NOT NULL,
     PRIMARY KEY (source, mailbox, folder, code));
 """
+)
+
+
+_INSERT_FOLDER = f"INSERT OR REPLACE INTO folders VALUES ({','.join('?' * 20)})"  # noqa: S608
 
 
 def folder_unit_key(mailbox: str, path: str) -> str:
@@ -124,11 +131,28 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA + store_codec.ddl())
         version = self._meta("schema_version")
+        if version == "1":
+            self._upgrade_from_1()
+            version = str(SCHEMA_VERSION)
         if version is None:
             self._set_meta("schema_version", str(SCHEMA_VERSION))
         elif int(version) != SCHEMA_VERSION:
             raise StoreError(
                 f"{path}: store schema version {version}, this mailsurvey reads {SCHEMA_VERSION}"
+            )
+
+    def _upgrade_from_1(self) -> None:
+        """Version 2 gave folders an area (mailbox, archive, recoverable) and a class,
+        and the area joined the key; the rows of version 1 are all in the mailbox area."""
+        columns = [r[1] for r in self._db.execute("PRAGMA table_info(folders)")]
+        with self._tx() as db:
+            if "area" not in columns:
+                db.execute("ALTER TABLE folders RENAME TO folders_v1")
+                db.execute(_FOLDERS)
+                db.execute("INSERT INTO folders SELECT *, 'mailbox', NULL FROM folders_v1")
+                db.execute("DROP TABLE folders_v1")
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
 
     @classmethod
@@ -215,10 +239,7 @@ class Store:
         with self._tx() as db:
             self._put_unit(db, unit)
             if folder is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO folders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    _folder_row(folder),
-                )
+                db.execute(_INSERT_FOLDER, _folder_row(folder))
             self._put_permissions(db, permissions)
             self._put_observations(db, observations)
 
@@ -477,6 +498,8 @@ def _folder_row(f: Folder) -> tuple[object, ...]:
         f.uidnext,
         f.highestmodseq,
         f.method,
+        f.area,
+        f.folder_class,
     )
 
 
@@ -501,4 +524,6 @@ def _folder_from_row(r: sqlite3.Row) -> Folder:
         uidnext=r[15],
         highestmodseq=r[16],
         method=r[17],
+        area=str(r[18]),
+        folder_class=r[19],
     )
