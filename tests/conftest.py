@@ -13,7 +13,20 @@ from typing import Any
 
 import pytest
 
-from mailsurvey.lab import AdInfo, LabError, LabInfo, ad_down, ad_seed, ad_up, down, seed, up
+from mailsurvey.lab import (
+    AdInfo,
+    EwsInfo,
+    LabError,
+    LabInfo,
+    ad_down,
+    ad_seed,
+    ad_up,
+    down,
+    ews_down,
+    ews_up,
+    seed,
+    up,
+)
 
 
 def _free_ports(n: int) -> list[int]:
@@ -111,3 +124,24 @@ def ad_truth(samba_lab: AdInfo) -> dict[str, Any]:
     path = Path(samba_lab.lab_dir, "ad", "ad_ground_truth.json")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+@pytest.fixture(scope="session")
+def ews_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EwsInfo]:
+    """The lab's EWS server (HTTPS, NTLM and Basic) with the standard organisation.
+
+    ``ews_ground_truth.json`` is in ``ews_lab.ground_truth``. Fails (never skips) when the
+    server cannot start, like ``lab``; stopped (by its pid file) at the end.
+    """
+    lab_dir = tmp_path_factory.mktemp("ewslab")
+    (port,) = _free_ports(1)
+    try:
+        info = ews_up(lab_dir, port)
+    except Exception as exc:  # any failure to start is reported, with its reason
+        ews_down(lab_dir)
+        where = " (CI is set)" if os.environ.get("CI") else ""
+        pytest.fail(f"the lab's EWS server could not start{where}: {exc}", pytrace=False)
+    try:
+        yield info
+    finally:
+        ews_down(lab_dir)

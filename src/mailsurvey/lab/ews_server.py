@@ -17,6 +17,7 @@ import argparse
 import base64
 import contextlib
 import hmac
+import io
 import itertools
 import json
 import os
@@ -283,6 +284,7 @@ class Handler(BaseHTTPRequestHandler):
             for stream in (self.rfile, self.wfile):
                 with contextlib.suppress(OSError):
                     stream.close()
+            self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # the handler flushes once more
             with contextlib.suppress(OSError):
                 self.connection.close()
             entry.update(status="reset")
