@@ -534,3 +534,36 @@ def test_a_big_folder_for_the_memory_bench(ews_lab: EwsInfo, tmp_path: Path) -> 
         assert ntlm.headers["WWW-Authenticate"].startswith("Basic")  # Basic only, as asked
     finally:
         ews_down(tmp_path)
+
+
+def test_get_item_resolve_names_and_convert_id(ews_lab: EwsInfo) -> None:
+    find = (
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+        '</m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="2" Offset="0" '
+        'BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox">'
+        f"<t:Mailbox><t:EmailAddress>{EMMA}</t:EmailAddress></t:Mailbox>"
+        "</t:DistinguishedFolderId></m:ParentFolderIds></m:FindItem>"
+    )
+    ids = [e.get("Id") for e in _xml(_soap(ews_lab, find).content).iter(f"{{{T}}}ItemId")]
+    assert len(ids) == 2
+    get = (
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="item:Size"/></t:AdditionalProperties></m:ItemShape><m:ItemIds>'
+        + "".join(f'<t:ItemId Id="{i}"/>' for i in ids)
+        + '<t:ItemId Id="bm90IGFuIGlk"/></m:ItemIds></m:GetItem>'
+    )
+    answer = _soap(ews_lab, get)
+    assert _codes(answer) == ["NoError", "NoError", "ErrorInvalidIdMalformed"]
+    assert all(int(s.text or 0) > 0 for s in _xml(answer.content).iter(f"{{{T}}}Size"))
+    resolve = (
+        '<m:ResolveNames ReturnFullContactData="false">'
+        "<m:UnresolvedEntry>{}</m:UnresolvedEntry></m:ResolveNames>"
+    )
+    assert _codes(_soap(ews_lab, resolve.format("smtp:jan.devries@acme.nl"))) == ["NoError"]
+    assert _codes(_soap(ews_lab, resolve.format("nobody"))) == ["ErrorNameResolutionNoResults"]
+    convert = (
+        '<m:ConvertId DestinationFormat="EwsId"><m:SourceIds>'
+        f'<t:AlternateId Format="EwsId" Id="{ids[0]}" Mailbox="{EMMA}"/>'
+        '<t:AlternateId Format="EwsId" Id="DUMMY" Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>'
+    )
+    assert _codes(_soap(ews_lab, convert)) == ["NoError", "ErrorInvalidIdMalformed"]

@@ -8,8 +8,9 @@ ErrorUnsupportedPathForQuery.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from . import ews_xml
@@ -29,13 +30,13 @@ from .ews_store import (
 from .ews_xml import M, T, parse_id
 
 Test = Callable[[Realized, int], bool]
-_COMPARE: dict[str, Callable[[object, object], bool]] = {
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "IsEqualTo": lambda a, b: a == b,
     "IsNotEqualTo": lambda a, b: a != b,
-    "IsGreaterThan": lambda a, b: a > b,  # type: ignore[operator]
-    "IsGreaterThanOrEqualTo": lambda a, b: a >= b,  # type: ignore[operator]
-    "IsLessThan": lambda a, b: a < b,  # type: ignore[operator]
-    "IsLessThanOrEqualTo": lambda a, b: a <= b,  # type: ignore[operator]
+    "IsGreaterThan": lambda a, b: a > b,
+    "IsGreaterThanOrEqualTo": lambda a, b: a >= b,
+    "IsLessThan": lambda a, b: a < b,
+    "IsLessThanOrEqualTo": lambda a, b: a <= b,
 }
 
 
@@ -56,12 +57,11 @@ def find_item(ctx: Ctx, op: ET.Element) -> tuple[str, list[str]]:
             f = resolve_folder(ctx, elem)
             test = _restriction(op.find(f"{{{M}}}Restriction"))
             items = ctx.store.items(f)
+            chosen: Sequence[int] = range(items.count)  # 200,000 items: no list per page
             if traversal in ("SoftDeleted", "Associated"):
-                chosen: list[int] = []
-            elif test is None:
-                chosen = list(range(items.count))
-            else:
-                chosen = [i for i in range(items.count) if test(items, i)]
+                chosen = []
+            elif test is not None:
+                chosen = [i for i in chosen if test(items, i)]
             chosen = _sorted(op.find(f"{{{M}}}SortOrder"), items, chosen)
         except Failure as exc:
             messages.append(exc.message(tag))
@@ -156,7 +156,7 @@ def _expression(elem: ET.Element) -> Test:
     raise Failure("ErrorUnsupportedQueryFilter", f"The lab cannot filter with {name}.")
 
 
-def _path(elem: ET.Element) -> Callable[[Realized, int], object]:
+def _path(elem: ET.Element) -> Callable[[Realized, int], Any]:
     name = local(elem)
     uri = elem.get("FieldURI", "")
     if name == "ExtendedFieldURI":
@@ -174,7 +174,7 @@ def _path(elem: ET.Element) -> Callable[[Realized, int], object]:
     raise Failure("ErrorUnsupportedPathForQuery", f"The lab cannot filter on {uri or name}.")
 
 
-def _value(path: ET.Element, text: str) -> object:
+def _value(path: ET.Element, text: str) -> Any:
     uri = path.get("FieldURI", "")
     if uri == "item:DateTimeReceived":
         return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
@@ -186,7 +186,7 @@ def _value(path: ET.Element, text: str) -> object:
         raise Failure("ErrorInvalidValueForProperty", f"{text!r} is not a number.") from exc
 
 
-def _sorted(elem: ET.Element | None, items: Realized, chosen: list[int]) -> list[int]:
+def _sorted(elem: ET.Element | None, items: Realized, chosen: Sequence[int]) -> Sequence[int]:
     for order in reversed(folder_elements(elem)):
         kids = folder_elements(order)
         if not kids:
@@ -196,5 +196,5 @@ def _sorted(elem: ET.Element | None, items: Realized, chosen: list[int]) -> list
         except Failure:
             continue  # the lab sorts only by the paths it can filter on
         descending = order.get("Order") == "Descending"
-        chosen = sorted(chosen, key=lambda i: get(items, i), reverse=descending)  # type: ignore[arg-type,return-value]
+        chosen = sorted(chosen, key=lambda i: get(items, i), reverse=descending)
     return chosen

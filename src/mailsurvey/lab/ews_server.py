@@ -299,6 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-folder", type=int, default=0, help="items in bulk@'s folder")
     args = parser.parse_args(argv)
     paths = EwsPaths(args.dir.expanduser().resolve())
+    os.environ.setdefault("NTLM_USER_FILE", str(paths.ntlm_users))  # pyspnego's NTLM hashes
     pair = cert_pair(paths.lab_dir / "certs", args.cert)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(pair.cert, pair.key)
