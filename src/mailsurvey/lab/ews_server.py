@@ -6,7 +6,8 @@ Run as its own process (``ews_lab.ews_up`` starts it and stops it by its pid fil
 
 Every EWS request is one JSON line in ``<lab_dir>/ews/requests.jsonl`` (time, connection,
 user, auth outcome, mailbox, operation, HTTP status, response codes, bytes, faults fired,
-``mutating``); never a password or an Authorization header. ``/lab/faults`` (with the
+``mutating``), written before the answer goes out; never a password or an Authorization
+header. ``/lab/faults`` (with the
 ``X-Lab-Token`` header from ``secrets/ews-control-token``) takes fault rules: GET lists,
 POST adds (a rule or a list), DELETE clears (see ``ews_faults.py``).
 """
@@ -93,6 +94,7 @@ class Handler(BaseHTTPRequestHandler):
         self.conn_id = next(_CONNECTIONS)
         self.ntlm: Ntlm | None = None
         self.conn_caller: Caller | None = None  # NTLM authenticates the connection
+        self.held: list[tuple[int, bytes, str, list[tuple[str, str]] | None]] | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         """The JSON request log replaces the default stderr lines."""
@@ -122,6 +124,9 @@ class Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, body: bytes, ctype: str, headers: list[tuple[str, str]] | None = None
     ) -> None:
+        if self.held is not None:  # an EWS answer goes out after its log line
+            self.held.append((status, body, ctype, headers))
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -169,13 +174,19 @@ class Handler(BaseHTTPRequestHandler):
             "faults": [],
             "mutating": False,
         }
+        self.held = []
         try:
             caller = self._authenticate(entry)
             if caller is not None:
                 self._answer(body, caller, entry)
         finally:
             entry["ms"] = round((time.monotonic() - started) * 1000, 1)
-            self.server.log(entry)
+            self.server.log(entry)  # logged before answered: a client that has the answer
+            held, self.held = self.held, None  # finds its request in the log
+        if entry["status"] == "reset":
+            self._reset()
+        for args in held or []:
+            self._send(*args)
 
     def _authenticate(self, entry: dict[str, Any]) -> Caller | None:
         """The caller, or None after sending a 401 (a challenge or a refusal)."""
@@ -279,15 +290,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, b"Service Unavailable", "text/html", headers)
             entry.update(status=status)
         else:  # reset: no answer, the TCP connection is torn down (RST)
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            for stream in (self.rfile, self.wfile):
-                with contextlib.suppress(OSError):
-                    stream.close()
-            self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # the handler flushes once more
-            with contextlib.suppress(OSError):
-                self.connection.close()
             entry.update(status="reset")
+
+    def _reset(self) -> None:
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        for stream in (self.rfile, self.wfile):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # the handler flushes once more
+        with contextlib.suppress(OSError):
+            self.connection.close()
 
 
 def main(argv: list[str] | None = None) -> None:
