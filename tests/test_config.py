@@ -75,9 +75,27 @@ def test_plain_needs_allow_insecure(tmp_path: Path) -> None:
 
 
 def test_unknown_source_type_is_named(tmp_path: Path) -> None:
-    text = GOOD + "  - {name: x, type: exchange, url: 'https://x'}\n"
-    assert "sources[1].type: found 'exchange'; expected one of: imap, active_directory" in problems(
-        write(tmp_path, text)
+    text = GOOD + "  - {name: x, type: exchange2003, url: 'https://x'}\n"
+    expected = (
+        "sources[1].type: found 'exchange2003'; expected one of: imap, active_directory, exchange"
+    )
+    assert expected in problems(write(tmp_path, text))
+
+
+def test_exchange_source(tmp_path: Path) -> None:
+    text = GOOD + (
+        "  - name: ex\n    type: exchange\n    url: https://mail.acme.nl/EWS/Exchange.asmx\n"
+        "    auth: {method: ntlm, user: ACME\\svc, password_env: X}\n"
+        "    mailboxes: [jan@acme.nl, info@acme.nl]\n"
+    )
+    loaded = load(write(tmp_path, text))
+    ex = loaded.config.sources[1]
+    assert [a.address for a in loaded.accounts["ex"]] == ["jan@acme.nl", "info@acme.nl"]
+    assert ex.type == "exchange" and ex.effective_port == 443 and ex.host == "mail.acme.nl"
+    plain = text.replace("https://mail.acme.nl", "http://mail.acme.nl:8080")
+    assert any(
+        "url: http:// sends the credential unencrypted" in p
+        for p in problems(write(tmp_path, plain))
     )
 
 

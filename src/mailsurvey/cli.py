@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .config import ConfigError, ImapSource, LoadedConfig, load
+from .config import ActiveDirectorySource, ConfigError, ImapSource, LoadedConfig, load
 from .report.text import visible
 from .scan import FatalScanError, ScanResult, run_scan
 from .store import Store, StoreError
@@ -67,13 +67,13 @@ def check_config(config: Annotated[Path, typer.Argument(help="The YAML config fi
     """Validate a config without connecting to anything."""
     loaded = _load(config)
     for src in loaded.config.sources:
-        scope = (
-            f"{len(loaded.accounts[src.name])} accounts"
-            if isinstance(src, ImapSource)
-            else f"base {src.base_dn}"
-        )
+        if isinstance(src, ActiveDirectorySource):
+            scope, security = f"base {src.base_dn}", str(src.security)
+        else:
+            scope = f"{len(loaded.accounts[src.name])} mailboxes"
+            security = src.security if isinstance(src, ImapSource) else src.url.split(":")[0]
         out.print(
-            f"{src.name}: {src.type} {src.host}:{src.effective_port} ({src.security}), {scope}",
+            f"{src.name}: {src.type} {src.host}:{src.effective_port} ({security}), {scope}",
             highlight=False,
             markup=False,
         )

@@ -135,6 +135,15 @@ class Account(_Strict):
         return v
 
 
+def _address_list(v: Any) -> Any:
+    """Accounts as a CSV file name, or a list of addresses (or of account mappings)."""
+    if isinstance(v, list):
+        return [{"address": a} if isinstance(a, str) else a for a in v]
+    if isinstance(v, str | Path):
+        return Path(v)
+    raise ValueError("a CSV file name or a list of addresses")
+
+
 class ImapSource(_Strict):
     name: str
     type: Literal["imap"]
@@ -158,11 +167,7 @@ class ImapSource(_Strict):
     @field_validator("accounts", mode="before")
     @classmethod
     def _plain_addresses(cls, v: Any) -> Any:
-        if isinstance(v, list):
-            return [{"address": a} if isinstance(a, str) else a for a in v]
-        if isinstance(v, str | Path):
-            return Path(v)
-        raise ValueError("a CSV file name or a list of addresses")
+        return _address_list(v)
 
     @model_validator(mode="after")
     def _security(self) -> ImapSource:
@@ -205,8 +210,65 @@ class ActiveDirectorySource(SecretFields):
         return self.port or (636 if self.security == "tls" else 389)
 
 
-Source = Annotated[ImapSource | ActiveDirectorySource, Field(discriminator="type")]
-SOURCE_TYPES = ("imap", "active_directory")
+class EwsAuth(SecretFields):
+    method: Literal["ntlm", "basic"] = "ntlm"
+    user: str = Field(description=r"DOMAIN\user or user@domain: the service account")
+
+
+class ExchangeSource(_Strict):
+    """On-premises Exchange (2013-2019, SE) over EWS, with a service account that may
+    impersonate the mailboxes (or has Full Access to them, for delegate access)."""
+
+    name: str
+    type: Literal["exchange"]
+    url: str = Field(description="the EWS endpoint, https://mail.acme.nl/EWS/Exchange.asmx")
+    auth: EwsAuth
+    access: Literal["impersonation", "delegate"] = "impersonation"
+    mailboxes: Path | list[Account]
+    ca_file: Path | None = None
+    allow_insecure: bool = False
+    connect_timeout: float = Field(15.0, gt=0)
+    read_timeout: float = Field(120.0, gt=0)
+    concurrency: int = Field(4, ge=1, le=64)
+    max_wait: float = Field(
+        300.0, gt=0, description="seconds a mailbox may spend waiting out throttling"
+    )
+
+    @field_validator("mailboxes", mode="before")
+    @classmethod
+    def _plain_addresses(cls, v: Any) -> Any:
+        return _address_list(v)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+/.*", v):
+            raise ValueError("an EWS URL such as https://mail.acme.nl/EWS/Exchange.asmx")
+        return v
+
+    @model_validator(mode="after")
+    def _https(self) -> ExchangeSource:
+        if self.url.startswith("http://") and not self.allow_insecure:
+            raise ValueError(
+                "url: http:// sends the credential unencrypted; use https:// (or set "
+                "allow_insecure: true to accept that, and the report will say so)"
+            )
+        return self
+
+    @property
+    def host(self) -> str:
+        return self.url.split("/")[2].rsplit(":", 1)[0]
+
+    @property
+    def effective_port(self) -> int:
+        netloc = self.url.split("/")[2]
+        if ":" in netloc and netloc.rsplit(":", 1)[1].isdigit():
+            return int(netloc.rsplit(":", 1)[1])
+        return 443 if self.url.startswith("https") else 80
+
+
+Source = Annotated[ImapSource | ActiveDirectorySource | ExchangeSource, Field(discriminator="type")]
+SOURCE_TYPES = ("imap", "active_directory", "exchange")
 
 
 class ProbeSettings(_Strict):
@@ -356,7 +418,7 @@ def load(path: Path) -> LoadedConfig:
     problems: list[str] = []
     accounts: dict[str, list[Account]] = {}
     for i, src in enumerate(config.sources):
-        if isinstance(src, ImapSource):
+        if isinstance(src, ImapSource | ExchangeSource):
             accounts[src.name] = _accounts(src, i, problems)
         if src.ca_file and not src.ca_file.is_file():
             problems.append(f"sources[{i}].ca_file: {src.ca_file} does not exist")
@@ -409,8 +471,23 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         p = p.expanduser()
         return p if p.is_absolute() else (base / p)
 
-    sources: list[ImapSource | ActiveDirectorySource] = []
+    def fix_list(p: Path | list[Account]) -> Path | list[Account]:
+        return fix(p) or p if isinstance(p, Path) else p
+
+    sources: list[ImapSource | ActiveDirectorySource | ExchangeSource] = []
     for s in config.sources:
+        if isinstance(s, ExchangeSource):
+            auth_x = s.auth.model_copy(update={"password_file": fix(s.auth.password_file)})
+            sources.append(
+                s.model_copy(
+                    update={
+                        "ca_file": fix(s.ca_file),
+                        "auth": auth_x,
+                        "mailboxes": fix_list(s.mailboxes),
+                    }
+                )
+            )
+            continue
         if isinstance(s, ActiveDirectorySource):
             sources.append(
                 s.model_copy(
@@ -434,17 +511,18 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     return config.model_copy(update={"output_dir": fix(config.output_dir), "sources": sources})
 
 
-def _accounts(src: ImapSource, index: int, problems: list[str]) -> list[Account]:
-    key = f"sources[{index}].accounts"
-    if isinstance(src.accounts, Path):
+def _accounts(src: ImapSource | ExchangeSource, index: int, problems: list[str]) -> list[Account]:
+    listed = src.accounts if isinstance(src, ImapSource) else src.mailboxes
+    key = f"sources[{index}].{'accounts' if isinstance(src, ImapSource) else 'mailboxes'}"
+    if isinstance(listed, Path):
         try:
-            items = list(_read_accounts_csv(src.accounts))
+            items = list(_read_accounts_csv(listed))
         except (OSError, ValueError) as exc:
-            problems.append(f"{key}: {src.accounts}: {exc}")
+            problems.append(f"{key}: {listed}: {exc}")
             return []
     else:
-        items = list(src.accounts)
-    base = src.accounts.parent if isinstance(src.accounts, Path) else None
+        items = list(listed)
+    base = listed.parent if isinstance(listed, Path) else None
     out: list[Account] = []
     seen: set[str] = set()
     for a in items:
@@ -457,7 +535,8 @@ def _accounts(src: ImapSource, index: int, problems: list[str]) -> list[Account]
             a = a.model_copy(update={"password_file": base / a.password_file})
         if base is not None and a.token_file and not a.token_file.is_absolute():
             a = a.model_copy(update={"token_file": base / a.token_file})
-        if src.auth.method == "per_user" and not (a.password_env or a.password_file):
+        per_user = isinstance(src, ImapSource) and src.auth.method == "per_user"
+        if per_user and not (a.password_env or a.password_file):
             problems.append(
                 f"{key}: {a.address}: auth method per_user needs password_env or password_file "
                 "for every account"

@@ -48,6 +48,8 @@ class Reason(enum.StrEnum):
     UNSUPPORTED = "unsupported"
     INTERRUPTED = "interrupted"  # the scan was stopped before the unit ended
     BUDGET = "budget"  # the unit's time or volume budget ran out (the probe)
+    THROTTLED = "throttled"  # the server kept asking to back off beyond the wait allowed
+    UNAVAILABLE = "unavailable"  # the mailbox cannot be read now (a move in progress, ...)
     INTERNAL = "internal"  # a bug in mailsurvey: the message says what
 
 
@@ -130,7 +132,9 @@ class Folder:
     uidnext: int | None = None
     highestmodseq: int | None = None
     method: str | None = None  # how the figures were obtained: status+search | fetch
-    area: str = "mailbox"  # mailbox | archive (the online archive) | recoverable (Exchange)
+    # mailbox | recoverable (Exchange's Recoverable Items) | archive (the online archive) |
+    # archive_recoverable (the archive's Recoverable Items)
+    area: str = "mailbox"
     folder_class: str | None = None  # Exchange: IPF.Note, IPF.Appointment, ...; IMAP: None
 
 

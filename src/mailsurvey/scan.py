@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import requests
+from exchangelib import errors as ews_errors
 from ldap3.core import exceptions as ldap3_errors
 from rich.console import Console
 from rich.progress import (
@@ -25,10 +27,11 @@ from rich.progress import (
 from . import __version__
 from .assess.methods import PROFILES
 from .collectors.ad import BindRejected, scan_directory
+from .collectors.ews import ExchangeContext, Throttled, scan_mailbox
 from .collectors.imap import NotAttempted, SourceContext, scan_account
 from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
-from .config import ActiveDirectorySource, ImapSource, LoadedConfig
+from .config import Account, ActiveDirectorySource, ExchangeSource, ImapSource, LoadedConfig
 from .model import Reason, ScanInfo, Status, Unit, UnitKind
 from .secrets import Secret, SecretError, SecretRef, resolve
 from .store import Store
@@ -42,12 +45,32 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
     """
     text = str(exc) or type(exc).__name__
     match exc:
-        case AuthRejected() | BindRejected():
+        case AuthRejected() | BindRejected() | ews_errors.UnauthorizedError():
             return Reason.AUTH, f"the server rejected the credential: {text}"
         case NotAttempted():
             return Reason.AUTH, text
         case SecretError():
             return Reason.CREDENTIAL_MISSING, text
+        case Throttled():
+            return Reason.THROTTLED, text
+        case ews_errors.ErrorNonExistentMailbox():
+            return Reason.VANISHED, f"the mailbox does not exist: {text}"
+        case (
+            ews_errors.ErrorImpersonateUserDenied()
+            | ews_errors.ErrorAccessDenied()
+            | ews_errors.ErrorItemNotFound()
+        ):
+            return Reason.PERMISSION, f"not allowed: {text}"
+        case ews_errors.ErrorMailboxMoveInProgress() | ews_errors.ErrorMailboxStoreUnavailable():
+            return Reason.UNAVAILABLE, f"the mailbox is not available now: {text}"
+        case requests.exceptions.SSLError():
+            return Reason.TLS, f"TLS failed: {text}"
+        case ews_errors.ResponseMessageError():  # a TransportError in exchangelib's tree
+            return Reason.PROTOCOL, f"the server refused a request: {text}"
+        case ews_errors.TransportError() | requests.ConnectionError():
+            return Reason.CONNECT, f"cannot connect: {text}"
+        case ews_errors.EWSError():
+            return Reason.PROTOCOL, f"the server refused a request: {text}"
         case ldap3_errors.LDAPSocketOpenError() if "ssl" in text.lower():
             return Reason.TLS, f"TLS failed: {text}"
         case ldap3_errors.LDAPSocketOpenError() | ldap3_errors.LDAPStartTLSError():
@@ -99,11 +122,15 @@ class FatalScanError(Exception):
     """The scan cannot start (e.g. a shared credential cannot be obtained)."""
 
 
-def shared_secret(src: ImapSource | ActiveDirectorySource, interactive: bool) -> Secret | None:
+def shared_secret(
+    src: ImapSource | ActiveDirectorySource | ExchangeSource, interactive: bool
+) -> Secret | None:
     """The credential every unit of a source uses (master password, one token, the
     directory's bind password); resolved before the scan starts, so a prompt comes first."""
     if isinstance(src, ActiveDirectorySource):
         ref = src.secret_ref(f"{src.name} bind user {src.bind_user}", src.bind_user)
+    elif isinstance(src, ExchangeSource):
+        ref = src.auth.secret_ref(f"{src.name} service account {src.auth.user}", src.auth.user)
     elif src.auth.method == "master":
         ref = src.auth.secret_ref(f"{src.name} master user {src.auth.user}", src.auth.user)
     elif src.auth.method == "xoauth2" and (src.auth.token_env or src.auth.token_file):
@@ -160,6 +187,8 @@ def run_scan(
         for src in sources:
             if isinstance(src, ActiveDirectorySource):
                 _scan_directory(src, secrets[src.name], store, resume, progress)
+            elif isinstance(src, ExchangeSource):
+                _scan_exchange(src, loaded, secrets[src.name], store, resume, progress)
             else:
                 _scan_imap(src, loaded, secrets[src.name], store, resume, progress)
                 if probe and config.probe.enabled:
@@ -190,6 +219,62 @@ def _scan_imap(
     try:
         futures = [pool.submit(scan_account, ctx, a, done_folders) for a in todo]
         for fut in as_completed(futures):
+            fut.result()
+            progress.advance(task)
+    except KeyboardInterrupt:
+        ctx.stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _scan_exchange(
+    src: ExchangeSource,
+    loaded: LoadedConfig,
+    secret: Secret | None,
+    store: Store,
+    resume: bool,
+    progress: Progress,
+) -> None:
+    """The login check first (one request with the credential); a rejection fails every
+    mailbox of the source at once, without another attempt. Then the mailboxes, each a
+    unit of its own."""
+    accounts = loaded.accounts[src.name]
+    done = store.ok_keys(src.name, UnitKind.ACCOUNT) if resume else set()
+    todo = [a for a in accounts if a.address not in done]
+    task = progress.add_task(src.name, total=len(accounts), completed=len(accounts) - len(todo))
+    if not todo:
+        return
+    if secret is None:  # shared_secret always gives one for an Exchange source
+        raise FatalScanError(f"{src.name}: no password for the service account")
+    ctx = ExchangeContext(src, secret)
+    started = datetime.now(UTC)
+    try:
+        store.write_server(ctx.server())
+    except Exception as exc:
+        reason, message = classify(exc)
+        for a in todo:
+            note = message if a is todo[0] else f"not attempted: the login check failed: {message}"
+            unit = Unit(src.name, UnitKind.ACCOUNT, a.address, Status.FAILED, reason, note,
+                        started, datetime.now(UTC))  # fmt: skip
+            store.finish_account(unit, None)
+        progress.update(task, completed=len(accounts))
+        return
+
+    def one(account: Account) -> None:
+        try:
+            unit, mailbox, folders = scan_mailbox(ctx, account)
+        except Exception as exc:
+            failed = Unit(src.name, UnitKind.ACCOUNT, account.address, Status.FAILED,
+                          *classify(exc), started, datetime.now(UTC))  # fmt: skip
+            store.finish_account(failed, None)
+            return
+        store.finish_mailbox(unit, mailbox, folders)
+
+    pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
+    try:
+        for fut in as_completed([pool.submit(one, a) for a in todo]):
             fut.result()
             progress.advance(task)
     except KeyboardInterrupt:

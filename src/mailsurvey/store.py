@@ -251,27 +251,55 @@ class Store:
         observations: Iterable[Observation] = (),
     ) -> None:
         with self._tx() as db:
-            self._put_unit(db, unit)
-            if mailbox is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        mailbox.source,
-                        mailbox.address,
-                        mailbox.display_name,
-                        mailbox.kind,
-                        mailbox.quota_root,
-                        mailbox.quota_used_bytes,
-                        mailbox.quota_limit_bytes,
-                        mailbox.quota_used_messages,
-                        mailbox.quota_limit_messages,
-                        int(mailbox.quota_unlimited),
-                        json.dumps([[n.kind, n.prefix, n.delimiter] for n in mailbox.namespaces]),
-                        mailbox.delimiter,
-                    ),
-                )
-            self._put_permissions(db, permissions)
-            self._put_observations(db, observations)
+            self._put_account(db, unit, mailbox, permissions, observations)
+
+    def _put_account(
+        self,
+        db: sqlite3.Connection,
+        unit: Unit,
+        mailbox: Mailbox | None,
+        permissions: Iterable[Permission],
+        observations: Iterable[Observation],
+    ) -> None:
+        self._put_unit(db, unit)
+        if mailbox is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    mailbox.source,
+                    mailbox.address,
+                    mailbox.display_name,
+                    mailbox.kind,
+                    mailbox.quota_root,
+                    mailbox.quota_used_bytes,
+                    mailbox.quota_limit_bytes,
+                    mailbox.quota_used_messages,
+                    mailbox.quota_limit_messages,
+                    int(mailbox.quota_unlimited),
+                    json.dumps([[n.kind, n.prefix, n.delimiter] for n in mailbox.namespaces]),
+                    mailbox.delimiter,
+                ),
+            )
+        self._put_permissions(db, permissions)
+        self._put_observations(db, observations)
+
+    def finish_mailbox(
+        self,
+        unit: Unit,
+        mailbox: Mailbox,
+        folders: Iterable[Folder],
+        permissions: Iterable[Permission] = (),
+        observations: Iterable[Observation] = (),
+    ) -> None:
+        """Commit a mailbox read whole (EWS) with all its folders at once: its earlier
+        folders go, so a folder deleted since the last scan does not linger."""
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM folders WHERE source=? AND mailbox=?",
+                (mailbox.source, mailbox.address),
+            )
+            db.executemany(_INSERT_FOLDER, [_folder_row(f) for f in folders])
+            self._put_account(db, unit, mailbox, permissions, observations)
 
     def finish_partition(
         self, unit: Unit, records: Iterable[object], permissions: Iterable[Permission] = ()

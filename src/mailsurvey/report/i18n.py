@@ -80,6 +80,8 @@ REASON_WORDS = {
     Reason.UNSUPPORTED: Word("Not supported"),
     Reason.INTERRUPTED: Word("Scan interrupted"),
     Reason.BUDGET: Word("Time or volume budget ran out"),
+    Reason.THROTTLED: Word("Throttled by the server"),
+    Reason.UNAVAILABLE: Word("Mailbox not available now"),
     Reason.INTERNAL: Word("Internal error in mailsurvey"),
 }
 KIND_WORDS = {
