@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,12 +13,14 @@ from rich.console import Console
 from .config import ConfigError, load
 from .lab import (
     AdInfo,
+    EwsInfo,
     LabError,
     LabInfo,
     accounts_csv,
     ad_seed,
     ad_up,
     default_lab_dir,
+    ews_up,
     seed,
     up,
 )
@@ -38,6 +41,7 @@ def lab_config(
     out_dir: Path,
     ad: AdInfo | None = None,
     *,
+    ews: EwsInfo | None = None,
     probe: dict[str, object] | None = None,
     plan: dict[str, object] | None = None,
     **source_changes: object,
@@ -45,7 +49,8 @@ def lab_config(
     """sample_configs/lab.yaml pointed at this lab (its port, CA, secrets, accounts) and
     writing into ``out_dir``; ``source_changes`` override keys of the IMAP source,
     ``probe`` and ``plan`` keys of those sections. The directory source stays only when
-    ``ad`` (the lab's running DC) is given."""
+    ``ad`` (the lab's running DC) is given, an Exchange source is added when ``ews`` (the
+    lab's EWS server) is."""
     data = yaml.safe_load((sample_configs_dir() / "lab.yaml").read_text(encoding="utf-8"))
     imap = next(s for s in data["sources"] if s["type"] == "imap")
     imap.update(
@@ -68,6 +73,22 @@ def lab_config(
                 "bind_user": ad.bind_netbios,
                 "password_file": str(ad.bind_password_file),
                 "base_dn": ad.base_dn,
+            }
+        )
+    if ews is not None:
+        truth = json.loads(ews.ground_truth.read_text(encoding="utf-8"))
+        data["sources"].append(
+            {
+                "name": "lab-exchange",
+                "type": "exchange",
+                "url": ews.url,
+                "ca_file": str(ews.ca_file),
+                "auth": {
+                    "method": "ntlm",
+                    "user": ews.service_user,
+                    "password_file": str(ews.service_password_file),
+                },
+                "mailboxes": sorted(truth["mailboxes"]),
             }
         )
     for section, changes in (("probe", probe), ("plan", plan)):
@@ -95,6 +116,18 @@ def start_directory(lab_dir: Path, err: Console) -> AdInfo | None:
     return ad
 
 
+def start_exchange(lab_dir: Path, err: Console) -> EwsInfo | None:
+    """The lab's EWS server (the organisation as Exchange 2019 serves it); None, and why,
+    where it cannot start."""
+    try:
+        return ews_up(lab_dir)
+    except LabError as exc:
+        err.print(
+            f"the Exchange lab (EWS) is not part of this demo: {exc}", highlight=False, markup=False
+        )
+        return None
+
+
 def demo_cutover(today: date | None = None) -> str:
     """The demo's cutover: a Monday 07:00 three to four weeks ahead (a fixed date in the
     sample config would soon lie in the past)."""
@@ -117,7 +150,9 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
         return 1
     out.print("starting and seeding the directory (Samba AD) ...")
     ad = start_directory(lab_dir, err)
-    config_path = lab_config(info, out_dir.resolve(), ad, plan={"cutover": demo_cutover()})
+    out.print("starting the Exchange server (EWS) ...")
+    ews = start_exchange(lab_dir, err)
+    config_path = lab_config(info, out_dir.resolve(), ad, ews=ews, plan={"cutover": demo_cutover()})
     try:
         loaded = load(config_path)
         with Store(out_dir / "scan.sqlite") as store:
@@ -128,7 +163,10 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
         return 2
     ok = result.counts.get("account:ok", 0)
     total = sum(v for k, v in result.counts.items() if k.startswith("account:"))
-    out.print(f"scanned {ok}/{total} accounts of the lab organisation", highlight=False)
+    sources = "IMAP and Exchange" if ews is not None else "IMAP"
+    out.print(
+        f"scanned {ok}/{total} mailboxes of the lab organisation ({sources})", highlight=False
+    )
     if ad is not None:
         parts = result.counts.get("partition:ok", 0)
         out.print(f"scanned {parts}/2 partitions of its directory", highlight=False)
