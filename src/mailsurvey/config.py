@@ -115,7 +115,7 @@ class ImapAuth(SecretFields):
 
 class Account(_Strict):
     address: str
-    kind: Literal["user", "shared"] = "user"
+    kind: Literal["user", "shared", "room", "equipment"] = "user"
     password_env: str | None = None
     password_file: Path | None = None
     token_env: str | None = None
@@ -137,6 +137,8 @@ class Account(_Strict):
 
 def _address_list(v: Any) -> Any:
     """Accounts as a CSV file name, or a list of addresses (or of account mappings)."""
+    if v == "from_ad":
+        return v
     if isinstance(v, list):
         return [{"address": a} if isinstance(a, str) else a for a in v]
     if isinstance(v, str | Path):
@@ -224,7 +226,9 @@ class ExchangeSource(_Strict):
     url: str = Field(description="the EWS endpoint, https://mail.acme.nl/EWS/Exchange.asmx")
     auth: EwsAuth
     access: Literal["impersonation", "delegate"] = "impersonation"
-    mailboxes: Path | list[Account]
+    mailboxes: Literal["from_ad"] | Path | list[Account] = Field(
+        description="from_ad: the mailboxes the directory source(s) of this config found"
+    )
     ca_file: Path | None = None
     allow_insecure: bool = False
     connect_timeout: float = Field(15.0, gt=0)
@@ -417,8 +421,16 @@ def load(path: Path) -> LoadedConfig:
     config = _resolve_paths(config, path.parent)
     problems: list[str] = []
     accounts: dict[str, list[Account]] = {}
+    directories = [s for s in config.sources if isinstance(s, ActiveDirectorySource)]
     for i, src in enumerate(config.sources):
-        if isinstance(src, ImapSource | ExchangeSource):
+        if isinstance(src, ExchangeSource) and src.mailboxes == "from_ad":
+            accounts[src.name] = []  # known once the directory is scanned
+            if not directories:
+                problems.append(
+                    f"sources[{i}].mailboxes: from_ad needs an active_directory source in "
+                    "this config; or list the mailboxes (a CSV file or a list)"
+                )
+        elif isinstance(src, ImapSource | ExchangeSource):
             accounts[src.name] = _accounts(src, i, problems)
         if src.ca_file and not src.ca_file.is_file():
             problems.append(f"sources[{i}].ca_file: {src.ca_file} does not exist")
@@ -471,7 +483,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         p = p.expanduser()
         return p if p.is_absolute() else (base / p)
 
-    def fix_list(p: Path | list[Account]) -> Path | list[Account]:
+    def fix_list(p: Path | list[Account] | str) -> Path | list[Account] | str:
         return fix(p) or p if isinstance(p, Path) else p
 
     sources: list[ImapSource | ActiveDirectorySource | ExchangeSource] = []
@@ -513,6 +525,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
 def _accounts(src: ImapSource | ExchangeSource, index: int, problems: list[str]) -> list[Account]:
     listed = src.accounts if isinstance(src, ImapSource) else src.mailboxes
+    assert not isinstance(listed, str)  # from_ad is resolved at scan time
     key = f"sources[{index}].{'accounts' if isinstance(src, ImapSource) else 'mailboxes'}"
     if isinstance(listed, Path):
         try:

@@ -32,6 +32,7 @@ from .collectors.imap import NotAttempted, SourceContext, scan_account
 from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
 from .config import Account, ActiveDirectorySource, ExchangeSource, ImapSource, LoadedConfig
+from .mailbox_list import from_directory
 from .model import Reason, ScanInfo, Status, Unit, UnitKind
 from .secrets import Secret, SecretError, SecretRef, resolve
 from .store import Store
@@ -158,6 +159,8 @@ def run_scan(
     or the config turns it off, the throughput probe of every IMAP source."""
     config = loaded.config
     sources = [s for s in config.sources if not only or s.name in only]
+    # directories first: an Exchange source may take its mailboxes from them (from_ad)
+    sources.sort(key=lambda s: not isinstance(s, ActiveDirectorySource))
     unknown = set(only) - {s.name for s in config.sources}
     if unknown:
         raise FatalScanError(f"--only names no source in the config: {', '.join(sorted(unknown))}")
@@ -241,6 +244,13 @@ def _scan_exchange(
     mailbox of the source at once, without another attempt. Then the mailboxes, each a
     unit of its own."""
     accounts = loaded.accounts[src.name]
+    if src.mailboxes == "from_ad":  # the directory sources ran first (see run_scan)
+        accounts = from_directory(store.inventory().identities)
+        if not accounts:
+            raise FatalScanError(
+                f"{src.name}: mailboxes: from_ad, but the directory scan found no mailbox "
+                "(see its units); list the mailboxes in the config instead"
+            )
     done = store.ok_keys(src.name, UnitKind.ACCOUNT) if resume else set()
     todo = [a for a in accounts if a.address not in done]
     task = progress.add_task(src.name, total=len(accounts), completed=len(accounts) - len(todo))

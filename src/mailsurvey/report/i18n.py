@@ -93,6 +93,8 @@ KIND_WORDS = {
 MAILBOX_KIND_WORDS = {
     "user": Word("User"),
     "shared": Word("Shared"),
+    "room": Word("Room mailbox"),
+    "equipment": Word("Equipment mailbox"),
     "unknown": Word("Not determined"),
 }
 SECURITY_WORDS = {"tls": Word("TLS"), "starttls": Word("STARTTLS"), "plain": Word("Unencrypted")}
