@@ -32,11 +32,11 @@ class Realized:
     def count(self) -> int:
         return len(self.sizes)
 
-    @property
+    @functools.cached_property
     def bytes(self) -> int:
         return sum(self.sizes)
 
-    @property
+    @functools.cached_property
     def largest(self) -> int | None:
         return max(self.sizes) if self.sizes else None
 

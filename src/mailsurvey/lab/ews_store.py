@@ -116,6 +116,13 @@ class Store:
     def items(self, f: Folder) -> Realized:
         return realize(f.items)
 
+    def warm(self) -> None:
+        """Make every folder's items (cached) and their totals now."""
+        for box in self.ews.mailboxes.values():
+            for f in box.folders:
+                items = realize(f.items)
+                _ = items.bytes, items.largest
+
     def parent(self, f: Folder) -> Folder | None:
         if f.parent_path is None:
             return None
