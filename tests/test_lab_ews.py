@@ -536,6 +536,44 @@ def test_a_big_folder_for_the_memory_bench(ews_lab: EwsInfo, tmp_path: Path) -> 
         ews_down(tmp_path)
 
 
+def test_the_large_profile_serves_the_imap_labs_large_organisation(
+    ews_lab: EwsInfo, tmp_path: Path
+) -> None:
+    """A second server with ``profile="large"``: the IMAP seed's large mailboxes, archives
+    on every 25th, a few outside forwards; the standard profile takes no sizes."""
+    from mailsurvey.lab import ews_status, org
+    from mailsurvey.lab.seed import _write_mailbox
+
+    with pytest.raises(LabError, match="for profile large"):
+        ews_up(tmp_path, 1, mailboxes=30)
+    shutil.copytree(ews_lab.lab_dir / "certs", tmp_path / "certs")
+    (port,) = _free_ports(1)
+    try:
+        info = ews_up(tmp_path, port, profile="large", mailboxes=30, messages_per_mailbox=60)
+    except LabError as exc:
+        pytest.fail(f"the EWS server with the large profile could not start: {exc}", pytrace=False)
+    try:
+        truth = json.loads(info.ground_truth.read_text(encoding="utf-8"))
+        specs = org.large(30, 60).mailboxes
+        assert list(truth["mailboxes"]) == [b.address for b in specs]
+        assert truth["places"]["archived"] == sorted([specs[0].address, specs[25].address])
+        assert [f["mailbox"] for f in truth["outside_forwards"]] == [specs[3].address]
+        imap = _write_mailbox(tmp_path / "imap", specs[7], 4.0, None)["folders"]
+        ews = truth["mailboxes"][specs[7].address]["stores"]["primary"]["folders"]
+        mirrored = {
+            f["imap_path"]: (f["total_count"], f["size"]) for f in ews.values() if f["imap_path"]
+        }
+        assert mirrored == {p: (f["messages"] or 0, f["bytes"] or 0) for p, f in imap.items()}
+        archive = _account(info, specs[25].address).archive_msg_folder_root
+        assert archive.total_count == 0 and len(list(archive.walk())) == 5
+        status = ews_status(tmp_path)
+        assert status["profile"] == "large" and status["settings"]["mailboxes"] == 30
+        ews_up(tmp_path, port, profile="large", mailboxes=30, messages_per_mailbox=60)
+        assert ews_status(tmp_path)["pid"] == status["pid"]  # the same settings: no restart
+    finally:
+        ews_down(tmp_path)
+
+
 def test_get_item_resolve_names_and_convert_id(ews_lab: EwsInfo) -> None:
     find = (
         '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'

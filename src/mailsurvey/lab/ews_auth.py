@@ -45,9 +45,11 @@ class Accounts:
                 svc,
             )
         ]
+        taken: set[str] = set()
         for address in users:
-            local = address.split("@")[0][:20]
-            logons = (address.lower(), f"{NETBIOS}\\{local}".lower())
+            down_level = f"{NETBIOS}\\{address.split('@')[0][:20]}".lower()
+            logons = (address.lower(),) if down_level in taken else (address.lower(), down_level)
+            taken.add(down_level)  # a cut name stays the first one's (AD keeps it unique)
             self.all.append(Account(logons, user_password, Caller(address, address)))
         self._by_logon = {name: a for a in self.all for name in a.logons}
 

@@ -8,6 +8,7 @@ domain, others inside acme.nl; one is disabled, one is in error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -197,17 +198,49 @@ _DELEGATE_FOLDERS = {
 }
 
 
-def decorate(mailboxes: dict[str, Mailbox]) -> None:
+Delegates = tuple[str, tuple[Delegate, ...]]  # (DeliverMeetingRequests, the delegates)
+
+
+def for_large(addresses: list[str]) -> tuple[dict[str, tuple[Rule, ...]], dict[str, Delegates]]:
+    """A few rules and delegates for the large profile, by position: every 50th mailbox
+    (from the 4th) redirects to an outside address, every 50th (from the 29th) forwards to
+    the next mailbox; every 100th (from the 11th) has the next mailbox as delegate."""
+    rules: dict[str, tuple[Rule, ...]] = {}
+    delegates: dict[str, Delegates] = {}
+    for i, address in enumerate(addresses):
+        after = addresses[(i + 1) % len(addresses)]
+        if i % 50 == 3:
+            outside = f"{address.split('@')[0]}@gmail.com"
+            rules[address] = (
+                _rule(100 + i, "Alles naar privé", ("RedirectToRecipients", (outside,))),
+            )
+        elif i % 50 == 28 and after != address:
+            rules[address] = (
+                _rule(100 + i, "Kopie naar collega", ("ForwardToRecipients", (after,))),
+            )
+        if i % 100 == 10 and after != address:
+            delegates[address] = (
+                "DelegatesAndSendInformationToMe",
+                (Delegate(after, "Editor", inbox="Reviewer"),),
+            )
+    return rules, delegates
+
+
+def decorate(
+    mailboxes: dict[str, Mailbox],
+    rules: Mapping[str, tuple[Rule, ...]] = RULES,
+    delegations: Mapping[str, Delegates] = DELEGATES,
+) -> None:
     """Add permissions, rules and delegates to every mailbox (in place in the dict)."""
     for address, box in list(mailboxes.items()):
-        meeting, delegates = DELEGATES.get(address, ("DelegatesAndSendInformationToMe", ()))
+        meeting, delegates = delegations.get(address, ("DelegatesAndSendInformationToMe", ()))
         folders = [_grants(f, delegates) for f in box.folders]
         users = {g.user for f in folders for g in f.grants} - {"Default", "Anonymous"}
         folders = [_root_visible(f, users) for f in folders]
         mailboxes[address] = replace(
             box,
             folders=tuple(folders),
-            rules=RULES.get(address, ()),
+            rules=rules.get(address, ()),
             delegates=delegates,
             deliver_meeting_requests=meeting,
         )

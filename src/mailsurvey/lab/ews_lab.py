@@ -133,11 +133,17 @@ def ews_up(
     cert: str = "good",
     auth: tuple[str, ...] = AUTH_METHODS,
     big_folder: int = 0,
+    profile: str = "standard",
+    mailboxes: int | None = None,
+    messages_per_mailbox: int | None = None,
+    median_kb: float | None = None,
 ) -> EwsInfo:
     """Start the lab's EWS server; idempotent. Other settings restart it.
 
     ``auth`` is what the server offers (ntlm, basic); ``big_folder`` > 0 adds
-    ``bulk@acme.nl`` with one folder of that many items.
+    ``bulk@acme.nl`` with one folder of that many items. ``profile`` is ``standard`` or
+    ``large`` (``ews_org.large``: the IMAP lab's ``seed(profile="large", ...)``), which
+    takes ``mailboxes``, ``messages_per_mailbox`` and ``median_kb`` (default 200, 2000, 4.0).
     """
     if cert not in CERT_KINDS:
         raise LabError(f"cert must be one of {', '.join(CERT_KINDS)}, not {cert!r}")
@@ -146,6 +152,7 @@ def ews_up(
     paths = EwsPaths(Path(lab_dir).expanduser().resolve())
     info = ews_info(paths.lab_dir, port, tuple(auth))
     settings = {"port": port, "cert": cert, "auth": list(auth), "big_folder": big_folder}
+    settings |= _profile_settings(profile, mailboxes, messages_per_mailbox, median_kb)
     if running_pid(paths) is not None:
         if _read_state(paths).get("settings") == settings:
             return info
@@ -155,7 +162,7 @@ def ews_up(
     _, user_pw = ensure_secrets(Paths(paths.lab_dir))
     service_pw = make_secret(paths.service_password)
     make_secret(paths.control_token)
-    ews = ews_org.standard(big_folder)
+    ews = organisation(settings)
     ews_truth.write(ews, paths.ground_truth)
     users = [a for a, m in ews.mailboxes.items() if m.kind == "user"]
     accounts = Accounts(service_pw, user_pw, users)
@@ -164,11 +171,47 @@ def ews_up(
     return info
 
 
+def _profile_settings(
+    profile: str, mailboxes: int | None, messages: int | None, median_kb: float | None
+) -> dict[str, Any]:
+    if profile not in ews_org.PROFILES:
+        raise LabError(f"profile must be one of {', '.join(ews_org.PROFILES)}, not {profile!r}")
+    if profile == "standard":
+        if (mailboxes, messages, median_kb) != (None, None, None):
+            raise LabError("mailboxes, messages_per_mailbox and median_kb are for profile large")
+        return {}  # the settings of a standard server as they always were
+    boxes = ews_org.LARGE_MAILBOXES if mailboxes is None else mailboxes
+    messages = ews_org.LARGE_MESSAGES if messages is None else messages
+    median = ews_org.LARGE_MEDIAN_KB if median_kb is None else float(median_kb)
+    if boxes < 1 or messages < 0 or median <= 0:
+        raise LabError("the large profile needs mailboxes >= 1, messages >= 0, median_kb > 0")
+    return {
+        "profile": profile,
+        "mailboxes": boxes,
+        "messages_per_mailbox": messages,
+        "median_kb": median,
+    }
+
+
+def organisation(settings: dict[str, Any]) -> ews_org.EwsOrg:
+    """The organisation a server with these settings serves (``ews.json``'s settings)."""
+    sizes = ("mailboxes", "messages_per_mailbox", "median_kb")
+    return ews_org.build(
+        settings.get("profile", "standard"),
+        big_folder=settings.get("big_folder", 0),
+        **{k: settings[k] for k in sizes if k in settings},
+    )
+
+
 def _start(paths: EwsPaths, info: EwsInfo, settings: dict[str, Any]) -> None:
     paths.pid_file.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "mailsurvey.lab.ews_server", "--dir", str(paths.lab_dir)]
     cmd += ["--port", str(settings["port"]), "--cert", settings["cert"]]
     cmd += ["--auth", ",".join(settings["auth"]), "--big-folder", str(settings["big_folder"])]
+    if "profile" in settings:
+        cmd += ["--profile", settings["profile"], "--mailboxes", str(settings["mailboxes"])]
+        cmd += ["--messages", str(settings["messages_per_mailbox"])]
+        cmd += ["--median-kb", repr(settings["median_kb"])]
     env = os.environ | {"NTLM_USER_FILE": str(paths.ntlm_users)}
     with open(paths.log_file, "ab") as out:
         proc = subprocess.Popen(
@@ -220,6 +263,7 @@ def ews_status(lab_dir: Path) -> dict[str, Any]:
         "running": pid is not None,
         "pid": pid,
         "port": settings.get("port"),
+        "profile": settings.get("profile", "standard") if settings else None,
         "settings": settings,
         "ground_truth": str(paths.ground_truth) if paths.ground_truth.exists() else None,
     }

@@ -1,11 +1,11 @@
 """The Exchange view of the seeded organisation, as data: mailboxes, folder trees, items.
 
-Built from ``org.standard()``: the IMAP lab's folders keep their message counts and sizes
-(their items come from ``seed.plan_folder``, the generator the Maildir seed writes), mapped
-to Exchange names (INBOX -> Inbox, Sent -> Sent Items, nested folders as child folders).
-Exchange adds its default folders, calendars and contacts with items, Recoverable Items,
-archive mailboxes for some, and a few Exchange-only mailboxes (rooms, equipment).
-Permissions, rules and delegates are in ``ews_extras.py``. Deterministic; no I/O.
+Built from ``org.standard()`` (or ``org.large()``): the IMAP lab's folders keep their message
+counts and sizes (their items come from ``seed.plan_folder``, the generator the Maildir seed
+writes), mapped to Exchange names (INBOX -> Inbox, Sent -> Sent Items, nested folders as
+child folders). Exchange adds its default folders, calendars and contacts with items,
+Recoverable Items, archive mailboxes for some, and a few Exchange-only mailboxes (rooms,
+equipment). Permissions, rules and delegates are in ``ews_extras.py``. Deterministic; no I/O.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ RESOURCES = (
     ("sala.krakow", "Sala Kraków", "room"),
     ("beamer1", "Beamer 1", "equipment"),
 )
+PROFILES = ("standard", "large")
+# the large profile's defaults: org.large()'s, so both labs serve the same organisation
+LARGE_MAILBOXES, LARGE_MESSAGES, LARGE_MEDIAN_KB = 200, 2000, 4.0
+ARCHIVE_EVERY = 25  # large profile: mailboxes 0, 25, 50, ... have an archive
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,22 @@ class EwsOrg:
     places: dict[str, object] = field(default_factory=dict)
 
 
+def build(
+    profile: str = "standard",
+    *,
+    big_folder: int = 0,
+    mailboxes: int = LARGE_MAILBOXES,
+    messages_per_mailbox: int = LARGE_MESSAGES,
+    median_kb: float = LARGE_MEDIAN_KB,
+) -> EwsOrg:
+    """The organisation of ``profile``; the sizes apply to ``large`` only."""
+    if profile == "standard":
+        return standard(big_folder)
+    if profile == "large":
+        return large(mailboxes, messages_per_mailbox, median_kb, big_folder=big_folder)
+    raise ValueError(f"unknown EWS profile {profile!r}; expected one of {', '.join(PROFILES)}")
+
+
 def standard(big_folder: int = 0) -> EwsOrg:
     """The IMAP lab's standard organisation as Exchange sees it.
 
@@ -152,30 +172,68 @@ def standard(big_folder: int = 0) -> EwsOrg:
         result.mailboxes[address] = replace(made, exchange_only=True)
         sid_n += 1
     if big_folder:
-        address = f"bulk@{DOMAIN}"
-        spec = org.MailboxSpec(address, "Bulk", kind="shared", folders=())
-        made = _mailbox(spec, sid_n, False, base.median_kb)
-        bulk_items = Items(
-            f"ews:{address}:Bulk",
-            count=big_folder,
-            lo=1500,
-            hi=6000,
-            fixed=(36 * MIB, 40 * MIB, 151 * MIB),
-            subject="Meldung",
-        )
-        bulk = Folder(address, "primary", f"{IPM_ROOT}/Bulk", "Bulk", "IPF.Note", None, "Folder")
-        folders = (*made.folders, replace(bulk, items=bulk_items))
-        result.mailboxes[address] = replace(made, folders=folders)
-        result.places["big_folder"] = {"mailbox": address, "path": bulk.path, "items": big_folder}
+        _add_big_folder(result, sid_n, big_folder, base.median_kb)
     ews_extras.decorate(result.mailboxes)
+    _summarise(result, f"emma.visser@{DOMAIN}")
+    return result
+
+
+def large(
+    mailboxes: int = LARGE_MAILBOXES,
+    messages_per_mailbox: int = LARGE_MESSAGES,
+    median_kb: float = LARGE_MEDIAN_KB,
+    *,
+    big_folder: int = 0,
+) -> EwsOrg:
+    """The IMAP lab's ``large`` organisation (``org.large()``) as Exchange sees it.
+
+    Same folders, counts and sizes as the IMAP seed with the same arguments; every
+    ``ARCHIVE_EVERY``-th mailbox (the first included) has an archive, and a few have rules
+    and delegates (``ews_extras.for_large``). ``big_folder`` as in ``standard``.
+    """
+    base = org.large(mailboxes, messages_per_mailbox, median_kb)
+    name = f"large:{mailboxes}x{messages_per_mailbox}"
+    result = EwsOrg(name if not big_folder else f"{name}+big_folder:{big_folder}")
+    sid_n = 1100
+    for i, box in enumerate(base.mailboxes):
+        archive = i % ARCHIVE_EVERY == 0
+        result.mailboxes[box.address] = _mailbox(box, sid_n, archive, base.median_kb)
+        sid_n += 1
+    if big_folder:
+        _add_big_folder(result, sid_n, big_folder, base.median_kb)
+    rules, delegates = ews_extras.for_large([b.address for b in base.mailboxes])
+    ews_extras.decorate(result.mailboxes, rules, delegates)
+    plain = next((a for a, m in result.mailboxes.items() if not m.has_archive), None)
+    _summarise(result, plain)
+    return result
+
+
+def _add_big_folder(result: EwsOrg, sid_n: int, big_folder: int, median_kb: float) -> None:
+    address = f"bulk@{DOMAIN}"
+    spec = org.MailboxSpec(address, "Bulk", kind="shared", folders=())
+    made = _mailbox(spec, sid_n, False, median_kb)
+    bulk_items = Items(
+        f"ews:{address}:Bulk",
+        count=big_folder,
+        lo=1500,
+        hi=6000,
+        fixed=(36 * MIB, 40 * MIB, 151 * MIB),
+        subject="Meldung",
+    )
+    bulk = Folder(address, "primary", f"{IPM_ROOT}/Bulk", "Bulk", "IPF.Note", None, "Folder")
+    folders = (*made.folders, replace(bulk, items=bulk_items))
+    result.mailboxes[address] = replace(made, folders=folders)
+    result.places["big_folder"] = {"mailbox": address, "path": bulk.path, "items": big_folder}
+
+
+def _summarise(result: EwsOrg, no_archive_example: str | None) -> None:
     result.places.update(
         {
             "archived": sorted(a for a, m in result.mailboxes.items() if m.has_archive),
-            "no_archive_example": f"emma.visser@{DOMAIN}",
+            "no_archive_example": no_archive_example,
             "exchange_only": sorted(a for a, m in result.mailboxes.items() if m.exchange_only),
         }
     )
-    return result
 
 
 def sid_of(n: int) -> str:

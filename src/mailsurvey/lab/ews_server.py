@@ -314,13 +314,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cert", default="good", help="good | wrong_host | self_signed")
     parser.add_argument("--auth", default="ntlm,basic", help="comma-separated: ntlm, basic")
     parser.add_argument("--big-folder", type=int, default=0, help="items in bulk@'s folder")
+    parser.add_argument("--profile", default="standard", choices=ews_org.PROFILES)
+    parser.add_argument("--mailboxes", type=int, default=ews_org.LARGE_MAILBOXES, help="large")
+    parser.add_argument("--messages", type=int, default=ews_org.LARGE_MESSAGES, help="large")
+    parser.add_argument("--median-kb", type=float, default=ews_org.LARGE_MEDIAN_KB, help="large")
     args = parser.parse_args(argv)
     paths = EwsPaths(args.dir.expanduser().resolve())
     os.environ.setdefault("NTLM_USER_FILE", str(paths.ntlm_users))  # pyspnego's NTLM hashes
     pair = cert_pair(paths.lab_dir / "certs", args.cert)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(pair.cert, pair.key)
-    ews = ews_org.standard(args.big_folder)
+    ews = ews_org.build(
+        args.profile,
+        big_folder=args.big_folder,
+        mailboxes=args.mailboxes,
+        messages_per_mailbox=args.messages,
+        median_kb=args.median_kb,
+    )
     users = [a for a, m in ews.mailboxes.items() if m.kind == "user"]
     settings = {
         "accounts": Accounts(
