@@ -151,6 +151,24 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class InboxRule:
+    """A server-side inbox rule of a mailbox (Exchange). ``recipients``: whom it forwards,
+    redirects or forwards as an attachment to; ``outside``: those of them outside the
+    accepted domains (mail that leaves the organisation, and that a migration must keep
+    or stop on purpose)."""
+
+    source: str
+    mailbox: str
+    rule_id: str
+    name: str
+    enabled: bool
+    in_error: bool
+    actions: tuple[str, ...] = ()  # the names EWS gives them: ForwardToRecipients, Delete, ...
+    recipients: tuple[str, ...] = ()
+    outside: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Observation:
     """Something a collector noticed that an assessment should see (not a failure)."""
 

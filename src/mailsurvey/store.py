@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from . import store_codec
 from .model import (
@@ -24,6 +25,7 @@ from .model import (
     Folder,
     GroupMember,
     Identity,
+    InboxRule,
     Mailbox,
     MailboxDatabase,
     Namespace,
@@ -79,6 +81,7 @@ CREATE TABLE IF NOT EXISTS observations (
 )
 
 
+R = TypeVar("R")
 _INSERT_FOLDER = f"INSERT OR REPLACE INTO folders VALUES ({','.join('?' * 20)})"  # noqa: S608
 
 
@@ -111,6 +114,7 @@ class Inventory:
     exchange_servers: list[ExchangeServer] = field(default_factory=list)
     mailbox_databases: list[MailboxDatabase] = field(default_factory=list)
     accepted_domains: list[AcceptedDomain] = field(default_factory=list)
+    inbox_rules: list[InboxRule] = field(default_factory=list)
     probe_samples: list[ProbeSample] = field(default_factory=list)
 
 
@@ -290,15 +294,19 @@ class Store:
         folders: Iterable[Folder],
         permissions: Iterable[Permission] = (),
         observations: Iterable[Observation] = (),
+        records: Iterable[object] = (),
     ) -> None:
-        """Commit a mailbox read whole (EWS) with all its folders at once: its earlier
-        folders go, so a folder deleted since the last scan does not linger."""
+        """Commit a mailbox read whole (EWS) with all it holds at once: its earlier folders,
+        permissions, observations and ``store_codec.MAILBOX_RECORDS`` go, so nothing
+        deleted since the last scan lingers. ``records``: of ``MAILBOX_RECORDS`` types."""
+        key = (mailbox.source, mailbox.address)
+        tables = [store_codec.RECORD_TABLES[c][0] for c in store_codec.MAILBOX_RECORDS]
         with self._tx() as db:
-            db.execute(
-                "DELETE FROM folders WHERE source=? AND mailbox=?",
-                (mailbox.source, mailbox.address),
-            )
+            for table in ("folders", "permissions", "observations", *tables):
+                db.execute(f"DELETE FROM {table} WHERE source=? AND mailbox=?", key)  # noqa: S608
             db.executemany(_INSERT_FOLDER, [_folder_row(f) for f in folders])
+            for r in records:
+                db.execute(store_codec.insert_sql(type(r)), store_codec.encode(r))
             self._put_account(db, unit, mailbox, permissions, observations)
 
     def finish_partition(
@@ -487,10 +495,15 @@ class Store:
                     message=str(r[4]),
                 )
             )
-        for cls, (table, key) in store_codec.RECORD_TABLES.items():
-            rows = self._rows(f"SELECT * FROM {table} ORDER BY {', '.join(key)}")  # noqa: S608
-            getattr(inv, table).extend(store_codec.decode(cls, r) for r in rows)
+        for cls, (table, _) in store_codec.RECORD_TABLES.items():
+            getattr(inv, table).extend(self.records(cls))
         return inv
+
+    def records(self, cls: type[R]) -> list[R]:
+        """Every stored record of one ``store_codec.RECORD_TABLES`` type, in key order."""
+        table, key = store_codec.RECORD_TABLES[cls]
+        rows = self._rows(f"SELECT * FROM {table} ORDER BY {', '.join(key)}")  # noqa: S608
+        return [store_codec.decode(cls, r) for r in rows]
 
 
 def _unit_from_row(r: sqlite3.Row) -> Unit:

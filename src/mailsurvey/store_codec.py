@@ -18,6 +18,7 @@ from .model import (
     ExchangeServer,
     GroupMember,
     Identity,
+    InboxRule,
     MailboxDatabase,
     ProbeSample,
 )
@@ -31,7 +32,11 @@ RECORD_TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     MailboxDatabase: ("mailbox_databases", ("source", "dn")),
     AcceptedDomain: ("accepted_domains", ("source", "name")),
     ProbeSample: ("probe_samples", ("source", "seq")),
+    InboxRule: ("inbox_rules", ("source", "mailbox", "rule_id")),
 }
+# record types whose rows belong to one mailbox (fields source and mailbox): a mailbox read
+# whole again replaces them
+MAILBOX_RECORDS: tuple[type, ...] = (InboxRule,)
 
 
 def _kind(annotation: object) -> str:

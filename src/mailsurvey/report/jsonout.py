@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, store_codec
-from ..model import Folder, Mailbox, Observation, Permission, ProbeSample, Server, Unit
+from ..model import (
+    Folder,
+    InboxRule,
+    Mailbox,
+    Observation,
+    Permission,
+    ProbeSample,
+    Server,
+    Unit,
+)
 from ..store import Inventory
 from .aggregate import Coverage, MailboxTotals, Totals
 from .views import Report, split_unit_key
@@ -238,10 +247,11 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
         "folders": [_folder(f) for f in inv.folders],
         "permissions": [_permission(p) for p in inv.permissions],
         "observations": [_observation(o) for o in inv.observations],
+        "inbox_rules": [asdict(r) for r in inv.inbox_rules],
         "directory": {
             table: [asdict(r) for r in getattr(inv, table)]
             for kind, (table, _) in store_codec.RECORD_TABLES.items()
-            if kind is not ProbeSample
+            if kind not in (ProbeSample, InboxRule)
         },
         "probe_samples": [asdict(s) for s in inv.probe_samples],
         "directory_readiness": [asdict(f) for f in report.directory_findings],
