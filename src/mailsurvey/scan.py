@@ -33,7 +33,7 @@ from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
 from .config import Account, ActiveDirectorySource, ExchangeSource, ImapSource, LoadedConfig
 from .mailbox_list import from_directory
-from .model import Reason, ScanInfo, Status, Unit, UnitKind
+from .model import AcceptedDomain, Reason, ScanInfo, Status, Unit, UnitKind
 from .secrets import Secret, SecretError, SecretRef, resolve
 from .store import Store
 
@@ -258,7 +258,7 @@ def _scan_exchange(
         return
     if secret is None:  # shared_secret always gives one for an Exchange source
         raise FatalScanError(f"{src.name}: no password for the service account")
-    ctx = ExchangeContext(src, secret)
+    ctx = ExchangeContext(src, secret, classify, accepted_domains(accounts, store))
     started = datetime.now(UTC)
     try:
         store.write_server(ctx.server())
@@ -274,13 +274,15 @@ def _scan_exchange(
 
     def one(account: Account) -> None:
         try:
-            unit, mailbox, folders = scan_mailbox(ctx, account)
+            got = scan_mailbox(ctx, account)
         except Exception as exc:
             failed = Unit(src.name, UnitKind.ACCOUNT, account.address, Status.FAILED,
                           *classify(exc), started, datetime.now(UTC))  # fmt: skip
             store.finish_account(failed, None)
             return
-        store.finish_mailbox(unit, mailbox, folders)
+        store.finish_mailbox(
+            got.unit, got.mailbox, got.folders, got.permissions, got.observations, got.rules
+        )
 
     pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
     try:
@@ -293,6 +295,13 @@ def _scan_exchange(
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+def accepted_domains(accounts: Sequence[Account], store: Store) -> frozenset[str]:
+    """The organisation's domains: those of the mailboxes scanned, and the accepted domains
+    a directory scan in the store found (a forward to any other domain leaves it)."""
+    mine = {a.address.rsplit("@", 1)[-1].lower() for a in accounts if "@" in a.address}
+    return frozenset(mine | {d.name.lower() for d in store.records(AcceptedDomain)})
 
 
 def probe_concurrency(loaded: LoadedConfig) -> int:

@@ -4,12 +4,15 @@ One service account reads every mailbox, by impersonation or as a delegate. The
 credential is checked once before any mailbox (the version check): a rejected one is
 never sent again, whatever the number of mailboxes (exchangelib's fault-tolerant policy
 would retry a 401 as "busy"; this collector fails fast and does its own waiting). Per
-mailbox two requests: one GetFolder of the three roots (the top of the information store,
-the archive's, Recoverable Items; a missing archive answers ErrorFolderNotFound) and one
-deep FindFolder under those that exist, with each folder's class, item count and size
-(PR_MESSAGE_SIZE_EXTENDED, 0x0E08). Throttling (ErrorServerBusy with its back-off, 503
-with Retry-After, dropped connections) is waited out with jitter, within ``max_wait``
-seconds per mailbox; then the mailbox fails as throttled and the others go on.
+mailbox four requests: one GetFolder of the four roots (the top of the information store,
+the archive's, both Recoverable Items; a missing archive answers ErrorFolderNotFound),
+Inbox and Calendar, with the permissions of the top, Inbox and Calendar; one deep
+FindFolder under the roots that exist, with each folder's class, item count and size
+(PR_MESSAGE_SIZE_EXTENDED, 0x0E08); GetInboxRules and GetDelegate (``ews_extras``); and
+a FindItem for large items only where a folder is big enough to hold one. Throttling
+(ErrorServerBusy with its back-off, 503 with Retry-After, dropped connections) is waited
+out with jitter, within ``max_wait`` seconds per mailbox; then the mailbox fails as
+throttled and the others go on.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ from exchangelib.fields import FieldPath
 from exchangelib.folders import (
     ArchiveMsgFolderRoot,
     ArchiveRecoverableItemsRoot,
+    Calendar,
+    Inbox,
     MsgFolderRoot,
     RecoverableItemsRoot,
     Root,
@@ -54,14 +59,24 @@ from exchangelib.folders.base import BaseFolder
 from exchangelib.properties import DistinguishedFolderId
 from exchangelib.properties import Mailbox as EwsMailbox
 from exchangelib.protocol import BaseProtocol, Protocol
-from exchangelib.services import FindFolder, GetFolder
 
 from ..config import Account as ConfigAccount
 from ..config import ExchangeSource
 from ..model import Folder as FolderRecord
-from ..model import Mailbox, Reason, Server, Status, Unit, UnitKind
+from ..model import (
+    InboxRule,
+    Mailbox,
+    Observation,
+    Permission,
+    Reason,
+    Server,
+    Status,
+    Unit,
+    UnitKind,
+)
 from ..secrets import Secret
-from . import ews_parse
+from . import ews_extras, ews_parse
+from .ews_services import Folders, RawGetFolder
 
 T = TypeVar("T")
 PAGE = 1000  # folders per FindFolder page
@@ -71,6 +86,8 @@ ROOTS = (
     (RecoverableItemsRoot, "recoverable"),
     (ArchiveRecoverableItemsRoot, "archive_recoverable"),
 )
+WELL_KNOWN = ((Inbox, "inbox"), (Calendar, "calendar"))  # asked for their permissions
+Classify = Callable[[BaseException], tuple[Reason, str]]
 
 
 class FolderSize(ExtendedProperty):  # type: ignore[misc]
@@ -138,6 +155,9 @@ class ExchangeContext:
 
     source: ExchangeSource
     secret: Secret
+    classify: Classify  # an exception as a unit's reason and message (``scan.classify``)
+    # the organisation's domains: a rule that forwards elsewhere forwards outside
+    accepted_domains: frozenset[str] = frozenset()
     stop: threading.Event = field(default_factory=threading.Event)
     config: Configuration = field(init=False)
 
@@ -199,12 +219,26 @@ def _fields(*names: str) -> set[FieldPath]:
 
 
 FOLDER_FIELDS = ("name", "folder_class", "total_count", "child_folder_count", _SIZE_FIELD)
+TOP = "Top of Information Store"  # the permissions' name for the root of the mailbox area
 
 
-def scan_mailbox(
-    ctx: ExchangeContext, account: ConfigAccount
-) -> tuple[Unit, Mailbox, list[FolderRecord]]:
-    """One mailbox; every outcome is a Unit (the caller classifies exceptions)."""
+@dataclass
+class MailboxScan:
+    """What one mailbox gave; ``unit`` says whether all of it (ok) or a part (partial)."""
+
+    unit: Unit
+    mailbox: Mailbox
+    folders: list[FolderRecord]
+    permissions: list[Permission]
+    observations: list[Observation]
+    rules: list[InboxRule]
+
+
+def scan_mailbox(ctx: ExchangeContext, account: ConfigAccount) -> MailboxScan:
+    """One mailbox in four requests (GetFolder, FindFolder, GetInboxRules, GetDelegate),
+    plus a FindItem when a folder may hold an item over 35 MB, plus paging. The folders
+    are the mailbox: their failure raises (the caller classifies it); a failure after
+    them ends the mailbox partial, with what was read."""
     src = ctx.source
     started = datetime.now(UTC)
     deadline = time.monotonic() + src.max_wait
@@ -217,34 +251,48 @@ def scan_mailbox(
     )
     root = Root(account=ews)
     owner = EwsMailbox(email_address=account.address)
+    asked = (*ROOTS, *WELL_KNOWN)
     wanted = [
         cls(
             _distinguished_id=DistinguishedFolderId(id=cls.DISTINGUISHED_FOLDER_ID, mailbox=owner),
             root=root,
         )
-        for cls, _ in ROOTS
+        for cls, _ in asked
     ]
     fields = _fields(*FOLDER_FIELDS)
     answers = with_backoff(
         lambda: list(
-            GetFolder(account=ews).call(folders=wanted, additional_fields=fields, shape="IdOnly")
+            RawGetFolder(account=ews).call(
+                folders=wanted, additional_fields=fields | _fields("permission_set"), shape="IdOnly"
+            )
         ),
         deadline,
         ctx.stop,
     )
+    problems: list[tuple[str, BaseException]] = []
     roots: dict[str, str] = {}
     found_roots = []
-    for (_, area), answer in zip(ROOTS, answers, strict=True):
+    shared: list[tuple[str | None, str, Any]] = []  # (id, name, element with a PermissionSet)
+    for (_, area), answer in zip(asked, answers, strict=True):
+        if area in ("inbox", "calendar"):
+            if isinstance(answer, Exception):
+                problems.append((f"permissions of the {area}", answer))
+            else:
+                shared.append((answer[0].id, answer[0].name or area, answer[1]))
+            continue
         if isinstance(answer, ErrorFolderNotFound) and area != "mailbox":
             continue  # no archive (or no Recoverable Items visible): known, not a failure
         if isinstance(answer, Exception):
             raise answer
-        roots[answer.id] = area
-        found_roots.append(answer)
+        folder, elem = answer
+        roots[folder.id] = area
+        found_roots.append(folder)
+        if area == "mailbox":
+            shared.append((None, TOP, elem))
     deep = fields | {FieldPath(field=BaseFolder.get_field_by_fieldname("parent_folder_id"))}
     listed = with_backoff(
         lambda: list(
-            FindFolder(account=ews, page_size=PAGE).call(
+            Folders(account=ews, page_size=PAGE).call(
                 folders=found_roots,
                 additional_fields=deep,
                 restriction=None,
@@ -261,18 +309,49 @@ def scan_mailbox(
         if isinstance(item, Exception):
             raise item
     raw = [_raw(f) for f in listed]
-    records = ews_parse.folders(src.name, account.address, roots, raw)
+    del listed
+    where = ews_parse.places(roots, raw)
+    address, name = account.address, src.name
+    permissions = [
+        p
+        for key, fallback, elem in shared
+        for p in ews_parse.folder_permissions(
+            name, address, where[key][1] if key in where else fallback, elem
+        )
+    ]
+    observations: list[Observation] = []
+    rules: list[InboxRule] = []
+
+    def retry(call: Callable[[], list[Any]]) -> list[Any]:
+        return with_backoff(call, deadline, ctx.stop)
+
+    try:
+        rules = ews_extras.inbox_rules(ews, retry, name, address, ctx.accepted_domains)
+    except Exception as exc:
+        problems.append(("inbox rules", exc))
+    try:
+        permissions += ews_extras.delegates(ews, retry, name, address)
+    except Exception as exc:
+        problems.append(("delegates", exc))
+    try:
+        big = ews_extras.large_folders(raw)
+        observations, failed = ews_extras.large_items(ews, retry, name, address, big, where)
+        if failed is not None:
+            problems.append(("items over 35 MB", failed))
+    except Exception as exc:
+        problems.append(("items over 35 MB", exc))
     mailbox = Mailbox(
-        source=src.name,
-        address=account.address,
-        kind=account.kind,
-        delimiter=ews_parse.SEPARATOR,
+        source=name, address=address, kind=account.kind, delimiter=ews_parse.SEPARATOR
     )
-    unit = Unit(
-        src.name, UnitKind.ACCOUNT, account.address, Status.OK, Reason.NONE, "", started,
-        datetime.now(UTC),
-    )  # fmt: skip
-    return unit, mailbox, records
+    status, reason, message = Status.OK, Reason.NONE, ""
+    if problems:
+        classified = [(what, *ctx.classify(exc)) for what, exc in problems]
+        status, reason = Status.PARTIAL, classified[0][1]
+        message = "; ".join(f"{what}: {text}" for what, _, text in classified)
+    unit = Unit(name, UnitKind.ACCOUNT, address, status, reason, message, started,
+                datetime.now(UTC))  # fmt: skip
+    folders = ews_parse.folders(name, address, roots, raw)
+    return MailboxScan(unit, mailbox, folders, permissions, observations, rules)
 
 
 def _raw(f: Any) -> ews_parse.RawFolder:
