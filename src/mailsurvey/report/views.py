@@ -420,6 +420,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     from ..assess.outlook import outlook
     from .views_directory import directory_sheets, readiness  # builds on this module's types
     from .views_estimate import estimate_view
+    from .views_exchange import exchange_sheets, exchange_summary
 
     now = now or datetime.now(UTC)
     seen = outlook(inv, now)
@@ -440,12 +441,14 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
             _coverage(cov),
             _totals(totals),
             _histogram(totals),
+            *exchange_summary(inv),
             *(estimate.summary if estimate else ()),
         ),
         sheets=(
             _mailboxes(mailboxes),
             _folders(inv),
             _permissions(inv),
+            *exchange_sheets(inv),
             *directory_sheets(inv, mailboxes, findings),
             *(estimate.sheets if estimate else ()),
             _errors(inv),
