@@ -117,7 +117,7 @@ def test_classes_archive_and_recoverable_items(full: dict[str, Any], truth: dict
     assert server.tls_verified
 
 
-def test_two_requests_per_mailbox_and_nothing_that_changes(
+def test_folders_in_two_requests_per_mailbox_and_nothing_that_changes(
     full: dict[str, Any], truth: dict[str, Any]
 ) -> None:
     log = full["log"]

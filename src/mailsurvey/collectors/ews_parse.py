@@ -220,7 +220,7 @@ def inbox_rules(
     """GetInboxRules' Rule elements; a recipient whose routing type is not SMTP (EX: a
     recipient of this organisation) is never outside."""
     out = []
-    for rule in rules:
+    for n, rule in enumerate(rules):
         actions = rule.find(f"{_T}Actions")
         names = tuple(_local(a) for a in actions) if actions is not None else ()
         recipients: list[str] = []
@@ -240,7 +240,7 @@ def inbox_rules(
             InboxRule(
                 source=source,
                 mailbox=mailbox,
-                rule_id=_text(rule, f"{_T}RuleId"),
+                rule_id=_text(rule, f"{_T}RuleId") or f"#{n + 1}",  # the key: never empty
                 name=_text(rule, f"{_T}DisplayName"),
                 enabled=_true(rule, f"{_T}IsEnabled"),
                 in_error=_true(rule, f"{_T}IsInError"),
