@@ -147,7 +147,8 @@ def test_undecodable_and_control_names_in_every_format(tmp_path: Path) -> None:
     xlsx_path, html_path, _json = render(inv, tmp_path)
     assert "bad\ufffd\u2400\u2421" in html_path.read_text(encoding="utf-8")
     ws = openpyxl.load_workbook(xlsx_path)["Folders"]
-    assert "bad\ufffd\u2400\u2421" in [c.value for c in ws["B"]]
+    column = next(c.column_letter for c in ws[1] if c.value == "Folder")
+    assert "bad\ufffd\u2400\u2421" in [c.value for c in ws[column]]
 
 
 def test_no_quota_is_shown_as_no_limit_not_unknown() -> None:

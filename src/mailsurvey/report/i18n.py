@@ -97,6 +97,12 @@ MAILBOX_KIND_WORDS = {
     "equipment": Word("Equipment mailbox"),
     "unknown": Word("Not determined"),
 }
+AREA_WORDS = {  # the part of a mailbox a folder is in (Exchange; IMAP folders: "mailbox")
+    "mailbox": Word("Mailbox"),
+    "recoverable": Word("Recoverable Items"),
+    "archive": Word("Online archive"),
+    "archive_recoverable": Word("Archive: Recoverable Items"),
+}
 SECURITY_WORDS = {"tls": Word("TLS"), "starttls": Word("STARTTLS"), "plain": Word("Unencrypted")}
 COMPLETE = Word("Complete")
 INCOMPLETE = Word("Incomplete")

@@ -18,6 +18,7 @@ from ..store import Inventory
 from . import aggregate
 from .aggregate import Coverage, MailboxTotals, Totals, utc_naive
 from .i18n import (
+    AREA_WORDS,
     AT_LEAST,
     COMPLETE,
     INCOMPLETE,
@@ -314,12 +315,16 @@ def _mailboxes(totals: tuple[MailboxTotals, ...]) -> Table:
 
 def _folders(inv: Inventory) -> Table:
     rows = []
-    for f in sorted(inv.folders, key=lambda f: (f.source, f.mailbox, f.path)):
+    areas = list(AREA_WORDS)
+    order = sorted(inv.folders, key=lambda f: (f.source, f.mailbox, areas.index(f.area), f.path))
+    for f in order:
         hist: tuple[int | None, ...] = f.histogram or (None,) * len(SIZE_BUCKET_LABELS)
         rows.append(
             (
                 f.mailbox,
+                AREA_WORDS.get(f.area, f.area),
                 f.path,
+                f.folder_class,
                 f.depth,
                 f.special_use,
                 f.noselect,
@@ -335,7 +340,9 @@ def _folders(inv: Inventory) -> Table:
         )
     columns = (
         Column("mailbox", N_("Mailbox"), width=30),
+        Column("area", N_("Part"), width=16),
         Column("path", N_("Folder"), width=36),
+        Column("folder_class", N_("Folder class"), width=16),
         Column("depth", N_("Depth"), Kind.INT, 8),
         Column("special_use", N_("Special use"), width=12),
         Column("noselect", N_("Container only"), Kind.BOOL, 10),
@@ -351,7 +358,7 @@ def _folders(inv: Inventory) -> Table:
         Column("method", N_("Method"), width=14),
         Column("source", N_("Source"), width=14),
     )
-    return Table("folders", N_("Folders"), columns, tuple(rows), frozen_columns=2)
+    return Table("folders", N_("Folders"), columns, tuple(rows), frozen_columns=3)
 
 
 def _permissions(inv: Inventory) -> Table:
