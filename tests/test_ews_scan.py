@@ -126,7 +126,9 @@ def test_folders_in_two_requests_per_mailbox_and_nothing_that_changes(
     )
     assert set(per_mailbox) == set(truth["mailboxes"])
     assert set(per_mailbox.values()) == {2}
-    assert [e["operation"] for e in log if e["operation"] == "ConvertId"] == ["ConvertId"]
+    # the version is found once per endpoint and credential in a process (exchangelib
+    # caches it: an earlier test in this process may have found it already)
+    assert len([e for e in log if e["operation"] == "ConvertId"]) <= 1
     assert not [e for e in log if e.get("mutating")]
     assert {e["access"] for e in log if e["mailbox"]} == {"impersonation"}
 
