@@ -159,7 +159,7 @@ class _TrustedAdapter(requests.adapters.HTTPAdapter):
         def iter_content(chunk_size: int | None = 1 << 16, decode_unicode: bool = False) -> Any:
             return read(chunk_size=chunk_size, decode_unicode=decode_unicode)
 
-        response.iter_content = iter_content
+        response.iter_content = iter_content  # type: ignore[method-assign]
         return response
 
 
