@@ -315,7 +315,7 @@ def lab_seed(
 ) -> None:
     """Fill the lab with a deterministic organisation (mail store, and the directory when
     its DC runs) and write the ground truth."""
-    from .lab import LabError, ad_seed, ad_status, seed
+    from .lab import LabError, ad_seed, ad_status, ews_status, ews_up, seed
 
     where = _lab_dir(lab_dir)
     try:
@@ -323,6 +323,10 @@ def lab_seed(
         out.print(f"mail store seeded; ground truth: {truth}", highlight=False)
         if ad_status(where).get("running") and profile == "standard":
             out.print(f"directory seeded; ground truth: {ad_seed(where)}", highlight=False)
+        ews = ews_status(where)
+        if ews.get("running") and profile in ("standard", "large"):
+            info = ews_up(where, int(ews["port"]), profile=profile)
+            out.print(f"Exchange serves it; ground truth: {info.ground_truth}", highlight=False)
     except LabError as exc:
         raise _fail(EXIT_FATAL, str(exc)) from None
 
