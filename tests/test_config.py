@@ -187,3 +187,48 @@ def test_plan_problems_name_the_key_and_what_is_expected(tmp_path: Path) -> None
     assert any(p.startswith("plan.method: found 'robocopy'; expected one of") for p in found)
     assert any("mbsync" in p for p in found if p.startswith("plan.method"))
     assert any(p.startswith("probe.seconds: found -1") for p in found)
+
+
+EWS = """\
+  - name: ex
+    type: exchange
+    url: https://mail.acme.nl/EWS/Exchange.asmx
+    auth: {AUTH}
+    mailboxes: [jan@acme.nl]
+"""
+
+
+def ews(tmp_path: Path, auth: str) -> Path:
+    return write(tmp_path, GOOD + EWS.replace("{AUTH}", auth))
+
+
+def test_exchange_oauth2_takes_an_access_token(tmp_path: Path) -> None:
+    (tmp_path / "t").write_text("x")
+    loaded = load(ews(tmp_path, "{method: oauth2, user: svc-ews@acme.nl, token_file: t}"))
+    auth = loaded.config.sources[1].auth
+    assert auth.method == "oauth2" and auth.token_file == tmp_path / "t"
+    ref = auth.token_ref("ex token")
+    assert ref.file == tmp_path / "t" and not ref.env and not ref.keyring
+    env = load(ews(tmp_path, "{method: oauth2, user: svc-ews@acme.nl, token_env: EWS_TOKEN}"))
+    assert env.config.sources[1].auth.token_ref("ex").env == "EWS_TOKEN"
+
+
+def test_exchange_oauth2_problems(tmp_path: Path) -> None:
+    def one(auth: str) -> str:
+        (msg,) = problems(ews(tmp_path, auth))
+        assert msg.startswith("sources[1].auth"), msg
+        return msg
+
+    assert "token_env" in one("{method: oauth2, user: svc@acme.nl, token: eyJhbGciOi}")
+    assert "eyJhbGciOi" not in one("{method: oauth2, user: svc@acme.nl, token: eyJhbGciOi}")
+    assert "not a password" in one("{method: oauth2, user: svc@acme.nl, password_env: X}")
+    assert "needs token_env, token_file or token_keyring" in one("{method: oauth2, user: s@a.nl}")
+    assert "not several" in one("{method: oauth2, user: s@a.nl, token_env: A, token_file: b}")
+    assert "for method oauth2" in one("{method: ntlm, user: s@a.nl, token_env: A}")
+    (missing,) = problems(ews(tmp_path, "{method: oauth2, token_env: A}"))
+    assert missing == "sources[1].auth.user: missing; this key is required"
+    plain = GOOD + EWS.replace("{AUTH}", "{method: oauth2, user: s@a.nl, token_env: A}").replace(
+        "https://", "http://"
+    ).replace("mailboxes:", "allow_insecure: true\n    mailboxes:")
+    (msg,) = problems(write(tmp_path, plain))
+    assert "oauth2 needs https://" in msg

@@ -213,8 +213,52 @@ class ActiveDirectorySource(SecretFields):
 
 
 class EwsAuth(SecretFields):
-    method: Literal["ntlm", "basic"] = "ntlm"
+    """The service account: a password (ntlm, basic) or, with oauth2 (Hybrid Modern
+    Authentication), an access token obtained beforehand (e.g. the client-credentials flow),
+    sent as ``Authorization: Bearer``; it is never refreshed by mailsurvey."""
+
+    method: Literal["ntlm", "basic", "oauth2"] = "ntlm"
     user: str = Field(description=r"DOMAIN\user or user@domain: the service account")
+    token_env: str | None = None
+    token_file: Path | None = None
+    token_keyring: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_method(self) -> EwsAuth:
+        tokens = [k for k in ("token_env", "token_file", "token_keyring") if getattr(self, k)]
+        passwords = [
+            k for k in ("password_env", "password_file", "password_keyring") if getattr(self, k)
+        ]
+        if self.method != "oauth2":
+            if tokens:
+                raise ValueError(
+                    f"{tokens[0]} is for method oauth2; method {self.method} takes "
+                    "password_env, password_file or password_keyring"
+                )
+            return self
+        if passwords:
+            raise ValueError(
+                f"method oauth2 sends an access token, not a password: replace {passwords[0]} "
+                "by token_env, token_file or token_keyring"
+            )
+        if not tokens:
+            raise ValueError(
+                "method oauth2 needs token_env, token_file or token_keyring: where the access "
+                "token is (obtained beforehand, e.g. with the client-credentials flow)"
+            )
+        if len(tokens) > 1:
+            raise ValueError(f"give one of {', '.join(tokens)}, not several")
+        return self
+
+    def token_ref(self, what: str) -> SecretRef:
+        """Where the access token of method oauth2 lives."""
+        return SecretRef(
+            what=what,
+            env=self.token_env,
+            file=self.token_file,
+            keyring=self.token_keyring,
+            keyring_default_user=self.user,
+        )
 
 
 class ExchangeSource(_Strict):
@@ -252,6 +296,11 @@ class ExchangeSource(_Strict):
 
     @model_validator(mode="after")
     def _https(self) -> ExchangeSource:
+        if self.url.startswith("http://") and self.auth.method == "oauth2":
+            raise ValueError(
+                "url: method oauth2 needs https:// (whoever sees a bearer token over http:// "
+                "can use it; allow_insecure does not change that)"
+            )
         if self.url.startswith("http://") and not self.allow_insecure:
             raise ValueError(
                 "url: http:// sends the credential unencrypted; use https:// (or set "
@@ -489,7 +538,12 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     sources: list[ImapSource | ActiveDirectorySource | ExchangeSource] = []
     for s in config.sources:
         if isinstance(s, ExchangeSource):
-            auth_x = s.auth.model_copy(update={"password_file": fix(s.auth.password_file)})
+            auth_x = s.auth.model_copy(
+                update={
+                    "password_file": fix(s.auth.password_file),
+                    "token_file": fix(s.auth.token_file),
+                }
+            )
             sources.append(
                 s.model_copy(
                     update={

@@ -130,6 +130,8 @@ def shared_secret(
     directory's bind password); resolved before the scan starts, so a prompt comes first."""
     if isinstance(src, ActiveDirectorySource):
         ref = src.secret_ref(f"{src.name} bind user {src.bind_user}", src.bind_user)
+    elif isinstance(src, ExchangeSource) and src.auth.method == "oauth2":
+        ref = src.auth.token_ref(f"{src.name} OAuth2 access token of {src.auth.user}")
     elif isinstance(src, ExchangeSource):
         ref = src.auth.secret_ref(f"{src.name} service account {src.auth.user}", src.auth.user)
     elif src.auth.method == "master":

@@ -1,18 +1,21 @@
 """On-premises Exchange over EWS (exchangelib): the protocol calls of the EWS collector.
 
-One service account reads every mailbox, by impersonation or as a delegate. The
-credential is checked once before any mailbox (the version check): a rejected one is
-never sent again, whatever the number of mailboxes (exchangelib's fault-tolerant policy
-would retry a 401 as "busy"; this collector fails fast and does its own waiting). Per
-mailbox four requests: one GetFolder of the four roots (the top of the information store,
-the archive's, both Recoverable Items; a missing archive answers ErrorFolderNotFound),
-Inbox and Calendar, with the permissions of the top, Inbox and Calendar; one deep
-FindFolder under the roots that exist, with each folder's class, item count and size
-(PR_MESSAGE_SIZE_EXTENDED, 0x0E08); GetInboxRules and GetDelegate (``ews_extras``); and
-a FindItem for large items only where a folder is big enough to hold one. Throttling
-(ErrorServerBusy with its back-off, 503 with Retry-After, dropped connections) is waited
-out with jitter, within ``max_wait`` seconds per mailbox; then the mailbox fails as
-throttled and the others go on.
+One service account reads every mailbox, by impersonation or as a delegate, with a
+password (NTLM, Basic) or an OAuth2 access token obtained beforehand (``Authorization:
+Bearer``, Hybrid Modern Authentication; sent as it is, never fetched or refreshed, so no
+request goes to a token endpoint). The credential is checked once before any mailbox
+(the version check): a rejected one is never sent again, whatever the number of
+mailboxes (exchangelib's fault-tolerant policy would retry a 401 as "busy"; this
+collector fails fast and does its own waiting). Per mailbox four requests: one GetFolder
+of the four roots (the top of the information store, the archive's, both Recoverable
+Items; a missing archive answers ErrorFolderNotFound), Inbox and Calendar, with the
+permissions of the top, Inbox and Calendar; one deep FindFolder under the roots that
+exist, with each folder's class, item count and size (PR_MESSAGE_SIZE_EXTENDED, 0x0E08);
+GetInboxRules and GetDelegate (``ews_extras``); and a FindItem for large items only
+where a folder is big enough to hold one. Throttling (ErrorServerBusy with its back-off,
+503 with Retry-After, dropped connections) is waited out with jitter, within
+``max_wait`` seconds per mailbox; then the mailbox fails as throttled and the others go
+on.
 """
 
 from __future__ import annotations
@@ -31,13 +34,16 @@ from exchangelib import (
     DELEGATE,
     IMPERSONATION,
     NTLM,
+    OAUTH2,
     Account,
     Configuration,
     Credentials,
     ExtendedProperty,
     FailFast,
     Folder,
+    OAuth2AuthorizationCodeCredentials,
 )
+from exchangelib.credentials import BaseCredentials
 from exchangelib.errors import (
     ErrorFolderNotFound,
     ErrorInternalServerTransientError,
@@ -181,10 +187,11 @@ class ExchangeContext:
         _TrustedAdapter.endpoints[s.url.split("?")[0]] = False if s.allow_insecure else how
         BaseProtocol.HTTP_ADAPTER_CLS = _TrustedAdapter
         BaseProtocol.TIMEOUT = int(max(s.connect_timeout, s.read_timeout))
+        credentials, auth_type = _credentials(s, self.secret)
         self.config = Configuration(
             service_endpoint=s.url,
-            credentials=Credentials(s.auth.user, self.secret.reveal()),
-            auth_type=NTLM if s.auth.method == "ntlm" else BASIC,
+            credentials=credentials,
+            auth_type=auth_type,
             retry_policy=_Patient(),
             max_connections=s.concurrency,
         )
@@ -205,6 +212,18 @@ class ExchangeContext:
             security="tls" if s.url.startswith("https") else "plain",
             tls_verified=s.url.startswith("https") and not s.allow_insecure,
         )
+
+
+def _credentials(source: ExchangeSource, secret: Secret) -> tuple[BaseCredentials, str]:
+    """exchangelib's credentials and auth type for the source's method. An OAuth2 token
+    goes in as an access token alone: without a client id and secret (and with a token in
+    hand) exchangelib never asks a token endpoint; without an expiry it never declares the
+    token expired before sending it (the server decides, and a 401 fails fast)."""
+    method = source.auth.method
+    if method == "oauth2":
+        token = {"access_token": secret.reveal(), "token_type": "Bearer"}
+        return OAuth2AuthorizationCodeCredentials(access_token=token), OAUTH2
+    return Credentials(source.auth.user, secret.reveal()), NTLM if method == "ntlm" else BASIC
 
 
 def with_backoff(call: Callable[[], T], deadline: float, stop: threading.Event) -> T:

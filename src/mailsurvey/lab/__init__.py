@@ -5,9 +5,10 @@ and running as root), ``seed()`` writes the mail store and ``ground_truth.json``
 ``down()`` stops exactly the Dovecot this lab started (by its pid file).
 ``ad_up()``/``ad_seed()``/``ad_down()`` do the same for a Samba Active Directory domain
 controller with the Exchange schema extension (``lab/ad_lab.py``; files in ``<lab_dir>/ad``).
-``ews_up()``/``ews_down()``/``ews_status()`` run the lab's EWS server (HTTPS, Basic and
-NTLM) serving the same organisation as Exchange would, with faults on demand
-(``ews_faults()``) and a request log (``ews_requests()``); see ``lab/ews_lab.py``.
+``ews_up()``/``ews_down()``/``ews_status()`` run the lab's EWS server (HTTPS, Basic,
+NTLM and OAuth2 Bearer tokens from ``ews_oauth_token()``) serving the same organisation
+as Exchange would, with faults on demand (``ews_faults()``) and a request log
+(``ews_requests()``); see ``lab/ews_lab.py``.
 ``oauth2_token()`` mints a JWT access token that the lab's Dovecot accepts for XOAUTH2
 and OAUTHBEARER (validated locally with the lab's key, see ``lab/oauth.py``).
 """
@@ -29,6 +30,7 @@ from .ews_lab import (
     ews_clear_faults,
     ews_down,
     ews_faults,
+    ews_oauth_token,
     ews_requests,
     ews_status,
     ews_up,
@@ -51,6 +53,7 @@ __all__ = [
     "ews_clear_faults",
     "ews_down",
     "ews_faults",
+    "ews_oauth_token",
     "ews_requests",
     "ews_status",
     "ews_up",

@@ -1,4 +1,4 @@
-"""Who may log on to the lab's EWS server, with Basic or NTLM, and as whom they act.
+"""Who may log on to the lab's EWS server, with Basic, NTLM or OAuth2, and as whom they act.
 
 Accounts: the service account (``ACME\\svc-ews`` / ``svc-ews@acme.nl``, allowed to
 impersonate every mailbox and with Full Access to all), and every seeded user mailbox
@@ -6,13 +6,20 @@ impersonate every mailbox and with Full Access to all), and every seeded user ma
 NTLM is checked by pyspnego as the acceptor, against the hashes in ``NTLM_USER_FILE``,
 with channel binding to the server's certificate (Extended Protection, as Exchange 2019
 CU14 enables by default). Passwords never leave this module.
+
+OAuth2 (Hybrid Modern Authentication: ``Authorization: Bearer <access token>``): the
+token is a JWT signed with the lab's HS256 key (``lab/oauth.py``, the key Dovecot checks
+XOAUTH2 with), issued by ``oauth.ISSUER`` for the audience ``AUDIENCE``, within its
+lifetime; its ``upn`` (else ``sub``) is the account, which then acts as with a password.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import spnego
 from cryptography import x509
@@ -23,9 +30,11 @@ from spnego.channel_bindings import GssChannelBindings
 
 from .base import DOMAIN
 from .ews_store import Caller
+from .oauth import ISSUER, verified_claims
 
 NETBIOS = "ACME"
 SERVICE = "svc-ews"
+AUDIENCE = f"https://mail.{DOMAIN}"  # the EWS resource the tokens are issued for
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,21 @@ class Accounts:
             return None, logon
         return account.caller, logon
 
+    def bearer(self, token: str, key: bytes, now: float | None = None) -> tuple[Caller | None, str]:
+        """(caller or None, the account the token names, "" when it cannot be trusted) for
+        a Bearer access token."""
+        try:
+            claims = verified_claims(key, token)
+        except ValueError:
+            return None, ""
+        user = claims.get("upn") or claims.get("sub")
+        if not isinstance(user, str):
+            return None, ""
+        account = self.find(user)
+        if account is None or not _current(claims, time.time() if now is None else now):
+            return None, user
+        return account.caller, user
+
     def ntlm_user_file(self) -> str:
         """smbpasswd-format lines (hashes only) for pyspnego's ``NTLM_USER_FILE``."""
         lines = []
@@ -76,6 +100,16 @@ class Accounts:
                 name = logon.upper() if "\\" in logon else logon
                 lines.append(f"{name}:1000:{'0' * 32}:{nt}:[U]:LCT-00000000")
         return "\n".join(lines) + "\n"
+
+
+def _current(claims: dict[str, Any], now: float) -> bool:
+    """Issued by the lab, for EWS, and within its lifetime (``nbf`` <= now < ``exp``)."""
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    exp, nbf = claims.get("exp"), claims.get("nbf", 0)
+    if not isinstance(exp, int | float) or not isinstance(nbf, int | float):
+        return False
+    return claims.get("iss") == ISSUER and AUDIENCE in audiences and nbf <= now < exp
 
 
 class Ntlm:

@@ -2,9 +2,11 @@
 
 ``ews_up`` writes ``ews_ground_truth.json`` beside the IMAP lab's ``ground_truth.json``,
 the service account's password (``secrets/ews-svc-password``, 0600), the NTLM hashes the
-server checks (``ews/ntlm-users``, 0600) and starts ``python -m mailsurvey.lab.ews_server``
-as its own process; ``ews_down`` stops exactly that process, by its pid file. The server
-needs no IMAP lab: it computes the same organisation (``ews_org.py``).
+server checks (``ews/ntlm-users``, 0600), the lab's OAuth2 key (``lab/oauth.py``, shared
+with Dovecot; ``ews_oauth_token`` mints access tokens with it) and starts ``python -m
+mailsurvey.lab.ews_server`` as its own process; ``ews_down`` stops exactly that process,
+by its pid file. The server needs no IMAP lab: it computes the same organisation
+(``ews_org.py``).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from .ad_daemon import tls_ready
 from .base import DOMAIN, HOST, LabError, Paths, ensure_secrets
 from .base import _secret as make_secret
 from .certs import CERT_KINDS, ensure_certs
-from .ews_auth import NETBIOS, SERVICE, Accounts
+from .ews_auth import AUDIENCE, NETBIOS, SERVICE, Accounts
+from .oauth import ISSUER, ensure_signing_key, read_signing_key, sign
 
-AUTH_METHODS = ("ntlm", "basic")
+AUTH_METHODS = ("ntlm", "basic", "oauth2")
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}  # the servers this process started
 
 
@@ -91,6 +94,7 @@ class EwsInfo:
     service_password_file: Path  # mode 0600
     user_password_file: Path  # every seeded user's (logon: the address)
     auth: tuple[str, ...] = AUTH_METHODS
+    oauth_audience: str = AUDIENCE  # the "aud" a Bearer token must carry (ews_oauth_token)
     control_url: str  # fault rules: GET, POST, DELETE with header X-Lab-Token
     control_token_file: Path
     request_log: Path  # one JSON line per EWS request
@@ -140,7 +144,8 @@ def ews_up(
 ) -> EwsInfo:
     """Start the lab's EWS server; idempotent. Other settings restart it.
 
-    ``auth`` is what the server offers (ntlm, basic); ``big_folder`` > 0 adds
+    ``auth`` is what the server offers (ntlm, basic, oauth2: Bearer access tokens, see
+    ``ews_oauth_token``); ``big_folder`` > 0 adds
     ``bulk@acme.nl`` with one folder of that many items. ``profile`` is ``standard`` or
     ``large`` (``ews_org.large``: the IMAP lab's ``seed(profile="large", ...)``), which
     takes ``mailboxes``, ``messages_per_mailbox`` and ``median_kb`` (default 200, 2000, 4.0).
@@ -161,6 +166,7 @@ def ews_up(
     ensure_certs(paths.lab_dir / "certs")
     _, user_pw = ensure_secrets(Paths(paths.lab_dir))
     service_pw = make_secret(paths.service_password)
+    ensure_signing_key(Paths(paths.lab_dir))
     make_secret(paths.control_token)
     ews = organisation(settings)
     ews_truth.write(ews, paths.ground_truth)
@@ -169,6 +175,44 @@ def ews_up(
     _write_private(paths.ntlm_users, accounts.ntlm_user_file())
     _start(paths, info, settings)
     return info
+
+
+def ews_oauth_token(
+    lab_dir: Path,
+    user: str = f"{SERVICE}@{DOMAIN}",
+    *,
+    lifetime: int = 3600,
+    expired: bool = False,
+    audience: str = AUDIENCE,
+) -> str:
+    """An OAuth2 access token the lab's EWS server accepts (a JWT, HS256 with the lab's key)
+    for ``user``: the service account (default; it may impersonate every mailbox) or a
+    seeded user (its own mailbox). Valid ``lifetime`` seconds from now; ``expired=True``
+    gives one whose lifetime lies in the past; another ``audience`` gives one EWS refuses.
+    """
+    paths = EwsPaths(Path(lab_dir).expanduser().resolve())
+    key = read_signing_key(Paths(paths.lab_dir))
+    if lifetime <= 0:
+        raise LabError(f"lifetime must be positive, not {lifetime}")
+    known = {f"{SERVICE}@{DOMAIN}"}
+    with contextlib.suppress(OSError, ValueError):
+        truth = json.loads(paths.ground_truth.read_text(encoding="utf-8"))
+        known |= {a for a, box in truth["mailboxes"].items() if box.get("kind") == "user"}
+    if user.lower() not in known:
+        raise LabError(f"{user} is neither the service account nor a user of {paths.lab_dir}")
+    now = int(time.time())
+    issued = now - lifetime - 60 if expired else now
+    claims = {
+        "iss": ISSUER,
+        "aud": audience,
+        "sub": user.lower(),
+        "upn": user.lower(),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + lifetime,
+        "jti": os.urandom(8).hex(),
+    }
+    return sign(key, claims)
 
 
 def _profile_settings(

@@ -1,4 +1,4 @@
-"""The lab's EWS server: HTTPS on loopback, ``/EWS/Exchange.asmx``, Basic and NTLM.
+"""The lab's EWS server: HTTPS on loopback, ``/EWS/Exchange.asmx``, Basic, NTLM and OAuth2.
 
 Run as its own process (``ews_lab.ews_up`` starts it and stops it by its pid file)::
 
@@ -6,8 +6,9 @@ Run as its own process (``ews_lab.ews_up`` starts it and stops it by its pid fil
 
 Every EWS request is one JSON line in ``<lab_dir>/ews/requests.jsonl`` (time, connection,
 user, auth outcome, mailbox, operation, HTTP status, response codes, bytes, faults fired,
-``mutating``), written before the answer goes out; never a password or an Authorization
-header. ``/lab/faults`` (with the
+``mutating``), written before the answer goes out; never a password, an access token or
+an Authorization header. A rejected Bearer token is answered 401 with
+``WWW-Authenticate: Bearer error="invalid_token"``. ``/lab/faults`` (with the
 ``X-Lab-Token`` header from ``secrets/ews-control-token``) takes fault rules: GET lists,
 POST adds (a rule or a list), DELETE clears (see ``ews_faults.py``).
 """
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ews_ops, ews_org
-from .base import HOST
+from .base import HOST, Paths
 from .certs import cert_pair
 from .ews_auth import Accounts, Ntlm, channel_bindings
 from .ews_faults import FaultRule, Faults
@@ -41,6 +42,7 @@ from .ews_lab import EwsPaths, read_secret
 from .ews_ops import BadRequest
 from .ews_store import BUSY, Caller, Store
 from .ews_xml import fault, now_iso
+from .oauth import read_signing_key
 
 EWS_PATH = "/ews/exchange.asmx"
 _CONNECTIONS = itertools.count(1)
@@ -59,6 +61,7 @@ class LabServer(ThreadingHTTPServer):
         self.accounts: Accounts = settings["accounts"]
         self.auth: tuple[str, ...] = settings["auth"]
         self.bindings = settings["bindings"]
+        self.oauth_key: bytes = settings["oauth_key"]  # empty when OAuth2 is off
         self.token: str = settings["token"]
         self.faults = Faults()
         self._log = open(settings["request_log"], "a", encoding="utf-8")  # noqa: SIM115
@@ -209,6 +212,16 @@ class Handler(BaseHTTPRequestHandler):
                 return None
             entry["auth_result"] = "ok"
             return caller
+        if scheme == "bearer" and "oauth2" in self.server.auth:
+            entry["auth"] = "oauth2"
+            caller, user = self.server.accounts.bearer(token.strip(), self.server.oauth_key)
+            entry["user"] = user or None
+            if caller is None:
+                entry["auth_result"] = "failed"
+                self._unauthorized(entry, bearer_error=True)
+                return None
+            entry["auth_result"] = "ok"
+            return caller
         if not header and self.conn_caller is not None:
             entry.update(auth="ntlm", auth_result="connection", user=self.conn_caller.user)
             return self.conn_caller
@@ -247,8 +260,12 @@ class Handler(BaseHTTPRequestHandler):
         self.conn_caller = account.caller
         return account.caller
 
-    def _unauthorized(self, entry: dict[str, Any]) -> None:
+    def _unauthorized(self, entry: dict[str, Any], *, bearer_error: bool = False) -> None:
         offers = []
+        if bearer_error:
+            offers.append(("WWW-Authenticate", 'Bearer error="invalid_token"'))
+        elif "oauth2" in self.server.auth:
+            offers.append(("WWW-Authenticate", f'Bearer realm="{HOST}"'))
         if "ntlm" in self.server.auth:
             offers.append(("WWW-Authenticate", "NTLM"))
         if "basic" in self.server.auth:
@@ -312,7 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", required=True, type=Path, help="the lab directory")
     parser.add_argument("--port", type=int, default=10443)
     parser.add_argument("--cert", default="good", help="good | wrong_host | self_signed")
-    parser.add_argument("--auth", default="ntlm,basic", help="comma-separated: ntlm, basic")
+    parser.add_argument(
+        "--auth", default="ntlm,basic,oauth2", help="comma-separated: ntlm, basic, oauth2"
+    )
     parser.add_argument("--big-folder", type=int, default=0, help="items in bulk@'s folder")
     parser.add_argument("--profile", default="standard", choices=ews_org.PROFILES)
     parser.add_argument("--mailboxes", type=int, default=ews_org.LARGE_MAILBOXES, help="large")
@@ -332,12 +351,14 @@ def main(argv: list[str] | None = None) -> None:
         median_kb=args.median_kb,
     )
     users = [a for a, m in ews.mailboxes.items() if m.kind == "user"]
+    auth = tuple(a.strip().lower() for a in args.auth.split(",") if a.strip())
     settings = {
         "accounts": Accounts(
             read_secret(paths.service_password), read_secret(paths.user_password), users
         ),
-        "auth": tuple(a.strip().lower() for a in args.auth.split(",") if a.strip()),
+        "auth": auth,
         "bindings": channel_bindings(pair.cert.read_bytes()),
+        "oauth_key": read_signing_key(Paths(paths.lab_dir)) if "oauth2" in auth else b"",
         "token": read_secret(paths.control_token),
         "request_log": paths.request_log,
     }

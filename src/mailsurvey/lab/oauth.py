@@ -1,8 +1,9 @@
-"""OAuth2 in the lab: Dovecot validates JWT access tokens locally (no token endpoint).
+"""OAuth2 in the lab: Dovecot (and the EWS server) validate JWT access tokens locally (no
+token endpoint).
 
 The lab keeps one shared HS256 key (32 random bytes, base64) in ``secrets/``, made at the
-first ``up()``. Dovecot's ``oauth2`` passdb (``introspection_mode = local``) looks the key
-up in an ``fs:posix`` dict: the dict key ``shared/<azp>/<alg>/<kid>`` is the file
+first ``up()`` or ``ews_up()``. Dovecot's ``oauth2`` passdb (``introspection_mode = local``)
+looks the key up in an ``fs:posix`` dict: the dict key ``shared/<azp>/<alg>/<kid>`` is the file
 ``<prefix>/<azp>/<alg>/<kid>`` (the fs dict drops ``shared/``), holding the key in base64.
 Tokens carry no ``azp``, so Dovecot uses ``default``; the header's ``kid`` is ``KID``.
 
@@ -36,9 +37,9 @@ def key_file(paths: Paths) -> Path:
     return paths.oauth2_keys / AZP / ALG / KID
 
 
-def ensure_key(paths: Paths, user: MailUser) -> None:
-    """Create the lab's HS256 key once (0600 in ``secrets/``) and write it where Dovecot
-    looks it up (directories 0700 and the file 0600, owned by the mail user)."""
+def ensure_signing_key(paths: Paths) -> None:
+    """Create the lab's HS256 key once (0600 in ``secrets/``); Dovecot and the EWS server
+    of one lab directory share it."""
     paths.secrets.mkdir(parents=True, exist_ok=True)
     os.chmod(paths.secrets, 0o700)
     if not paths.oauth2_key.exists():
@@ -46,6 +47,20 @@ def ensure_key(paths: Paths, user: MailUser) -> None:
         fd = os.open(paths.oauth2_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(value + "\n")
+
+
+def read_signing_key(paths: Paths) -> bytes:
+    """The lab's HS256 key (LabError when ``up()``/``ews_up()`` has not made it yet)."""
+    try:
+        return base64.b64decode(paths.oauth2_key.read_text(encoding="ascii").strip(), validate=True)
+    except (OSError, ValueError) as exc:
+        raise LabError(f"the lab at {paths.lab_dir} has no OAuth2 key: run up() first") from exc
+
+
+def ensure_key(paths: Paths, user: MailUser) -> None:
+    """Create the lab's HS256 key once (0600 in ``secrets/``) and write it where Dovecot
+    looks it up (directories 0700 and the file 0600, owned by the mail user)."""
+    ensure_signing_key(paths)
     encoded = paths.oauth2_key.read_text(encoding="ascii").strip()
     target = key_file(paths)
     dirs = [d for d in target.parents if d == paths.oauth2_keys or paths.oauth2_keys in d.parents]
@@ -77,10 +92,7 @@ def oauth2_token(
     ``exp`` (and the rest of its lifetime) lies in the past.
     """
     paths = Paths(Path(lab_dir).expanduser().resolve())
-    try:
-        key = base64.b64decode(paths.oauth2_key.read_text(encoding="ascii").strip(), validate=True)
-    except (OSError, ValueError) as exc:
-        raise LabError(f"the lab at {paths.lab_dir} has no OAuth2 key: run up() first") from exc
+    key = read_signing_key(paths)
     if address not in _seeded(paths):
         raise LabError(f"{address} is not a seeded user of the lab at {paths.lab_dir}")
     if lifetime_s <= 0:
@@ -96,10 +108,33 @@ def oauth2_token(
         "exp": issued + lifetime_s,
         "jti": secrets.token_hex(8),
     }
+    return sign(key, claims)
+
+
+def sign(key: bytes, claims: dict[str, Any]) -> str:
+    """A compact JWT (RFC 7519) of ``claims``, HS256 with ``key``."""
     header = {"typ": "JWT", "alg": ALG, "kid": KID}
     signing_input = _b64url(_json(header)) + "." + _b64url(_json(claims))
     signature = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
     return signing_input + "." + _b64url(signature)
+
+
+def verified_claims(key: bytes, token: str) -> dict[str, Any]:
+    """The claims of an HS256 JWT signed with ``key``; ValueError for anything else (another
+    algorithm, ``none`` included, a bad signature, not a JWT). Times are not checked."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError("not a compact JWT")
+    header = json.loads(_unb64url(parts[0]))
+    if not isinstance(header, dict) or header.get("alg") != ALG:
+        raise ValueError("not an HS256 token")
+    expected = hmac.new(key, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, _unb64url(parts[2])):
+        raise ValueError("bad signature")
+    claims = json.loads(_unb64url(parts[1]))
+    if not isinstance(claims, dict):
+        raise ValueError("the claims are not a JSON object")
+    return claims
 
 
 def _seeded(paths: Paths) -> set[str]:
@@ -116,3 +151,7 @@ def _json(value: dict[str, Any]) -> bytes:
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
