@@ -5,8 +5,9 @@ from __future__ import annotations
 import imaplib
 import socket
 import ssl
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -220,14 +221,27 @@ def _scan_imap(
     todo = [a for a in accounts if a.address not in done_accounts]
     task = progress.add_task(src.name, total=len(accounts), completed=len(accounts) - len(todo))
     ctx = SourceContext(src, store, classify, shared_secret=secret)
-    pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
+    in_pool(src.name, src.concurrency, lambda a: scan_account(ctx, a, done_folders), todo,
+            ctx.stop, lambda: progress.advance(task))  # fmt: skip
+
+
+def in_pool(
+    name: str,
+    concurrency: int,
+    work: Callable[[Account], object],
+    accounts: Sequence[Account],
+    stop: threading.Event,
+    done: Callable[[], None],
+) -> None:
+    """``work`` on every account, ``concurrency`` at a time; on Ctrl-C the running ones
+    are told to stop (``stop``) and nothing new starts."""
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=name)
     try:
-        futures = [pool.submit(scan_account, ctx, a, done_folders) for a in todo]
-        for fut in as_completed(futures):
+        for fut in as_completed([pool.submit(work, a) for a in accounts]):
             fut.result()
-            progress.advance(task)
+            done()
     except KeyboardInterrupt:
-        ctx.stop.set()
+        stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
@@ -286,17 +300,7 @@ def _scan_exchange(
             got.unit, got.mailbox, got.folders, got.permissions, got.observations, got.rules
         )
 
-    pool = ThreadPoolExecutor(max_workers=src.concurrency, thread_name_prefix=src.name)
-    try:
-        for fut in as_completed([pool.submit(one, a) for a in todo]):
-            fut.result()
-            progress.advance(task)
-    except KeyboardInterrupt:
-        ctx.stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+    in_pool(src.name, src.concurrency, one, todo, ctx.stop, lambda: progress.advance(task))
 
 
 def accepted_domains(accounts: Sequence[Account], store: Store) -> frozenset[str]:
