@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -417,6 +418,14 @@ class PlanSettings(_Strict):
         return time.fromisoformat(start), (time.max if end == "24:00" else time.fromisoformat(end))
 
 
+def _target_id(v: str) -> str:
+    from .assess.targets import PROFILES
+
+    if v not in PROFILES:
+        raise ValueError(f"a target profile: one of {', '.join(sorted(PROFILES))}")
+    return v
+
+
 class Config(_Strict):
     project: str
     client: str
@@ -425,6 +434,9 @@ class Config(_Strict):
     sources: list[Source] = Field(min_length=1)
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     plan: PlanSettings = Field(default_factory=PlanSettings)
+    targets: list[Annotated[str, AfterValidator(_target_id)]] = Field(
+        default_factory=list, description="target profiles to assess (assess/targets.py)"
+    )
 
     @field_validator("sources")
     @classmethod
