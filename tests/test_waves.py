@@ -238,15 +238,24 @@ def test_without_forecast_waves_hold_at_most_concurrency_unknown_mailboxes() -> 
 
 def test_directory_mailboxes_merge_with_scanned_ones_by_address() -> None:
     jan = person("Jan")  # the directory spells it Jan@..., the IMAP source jan@...
-    room = person("zaal", kind="room")
+    room = person("zaal", kind="room")  # in the directory only
+    # a directory without Exchange attributes: known as a mailbox by its scanned address
+    ewa = Identity("dc1", "CN=Ewa,DC=acme,DC=local", "user", mail=addr("ewa").upper())
     inv = inventory(
-        [addr("jan"), addr("jan")],  # two sources describe the same mailbox
-        [(room.dn, jan.dn, "ad_full_access"), (addr("jan"), "jan", "imap_acl")],
-        [jan, room],
+        [addr("jan"), addr("jan"), addr("ewa")],  # two sources describe jan's mailbox
+        [
+            (room.dn, jan.dn, "ad_full_access"),
+            (addr("jan"), "jan", "imap_acl"),
+            (addr("jan"), ewa.dn, "ad_send_as"),
+        ],
+        [jan, room, ewa],
     )
     graph = permission_graph(inv)
-    assert graph.nodes == (addr("jan"), addr("zaal"))
-    assert [(e.a, e.b) for e in graph.edges] == [(addr("jan"), addr("zaal"))]
+    assert graph.nodes == (addr("ewa"), addr("jan"), addr("zaal"))
+    assert [(e.a, e.b) for e in graph.edges] == [
+        (addr("ewa"), addr("jan")),
+        (addr("jan"), addr("zaal")),
+    ]
     assert [(d.grantee, d.reason) for d in graph.dropped] == [("jan", "self")]  # by sAMAccountName
 
 

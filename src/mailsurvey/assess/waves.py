@@ -105,20 +105,25 @@ class _Names:
         self.groups: dict[str, str] = {}  # name -> group dn (lower)
         self.people: set[str] = set()  # names of identities without a mailbox
         by_dn: dict[str, str] = {}  # member dn (lower) -> mailbox address
+        scanned = frozenset(self.mailboxes)
         for ident in inv.identities:
             primary, every = smtp_addresses(ident)
             names = {n.lower() for n in (ident.dn, ident.upn, ident.sam_account_name) if n}
             names |= every
             if ident.object_class == "group":
                 self.groups.update((n, ident.dn.lower()) for n in names)
-            elif ident.recipient_type in MAILBOX_TYPES and primary:
-                order = [primary, *sorted(every - {primary})]
-                address = next((x for x in order if x in self.mailboxes), primary)
-                self.mailboxes.add(address)
-                self.alias.update((n, address) for n in names)
-                by_dn[ident.dn.lower()] = address
-            else:
+                continue
+            # a scanned mailbox (by primary, then any address), else a directory mailbox
+            order = [primary, *sorted(every - {primary})] if primary else sorted(every)
+            address = next((x for x in order if x in scanned), None)
+            if address is None and ident.recipient_type in MAILBOX_TYPES:
+                address = primary
+            if address is None:
                 self.people |= names
+                continue
+            self.mailboxes.add(address)
+            self.alias.update((n, address) for n in names)
+            by_dn[ident.dn.lower()] = address
         self.members: dict[str, set[str]] = defaultdict(set)
         for gm in inv.group_members:
             member = by_dn.get(gm.member_dn.lower())
