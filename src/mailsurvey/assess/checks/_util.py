@@ -96,3 +96,23 @@ def finding(
 def not_known(meta: CheckMeta, target: TargetProfile, key: Key, why: str, what: str) -> Finding:
     """A partial finding: ``what`` cannot be told for this mailbox, and ``why``."""
     return finding(meta, target, key, NOT_KNOWN, f"{what} not known: {why}", partial=True)
+
+
+def unlisted(inv: Inventory) -> dict[Key, str]:
+    """Mailboxes whose folders were not listed (the account unit failed, was skipped or is
+    missing) -> why. A partial account was listed; only some of its folders were not read."""
+    listed = (Status.OK, Status.PARTIAL)
+    out: dict[Key, str] = {}
+    accounts = {(u.source, u.key): u for u in inv.units if u.kind is UnitKind.ACCOUNT}
+    for key in mailbox_keys(inv):
+        unit = accounts.get(key)
+        if unit is None or unit.status not in listed:
+            state = unit.status.value if unit else "not recorded"
+            out[key] = f"folders not listed (account {state})"
+    return out
+
+
+def exchange_sources(inv: Inventory) -> set[str]:
+    """Sources scanned over EWS (the only ones that know folder classes and archives)."""
+    found = {s.source for s in inv.servers if any(c.startswith("EWS ") for c in s.capabilities)}
+    return found | {f.source for f in inv.folders if f.method == "ews"}
