@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailsurvey.assess.targets import GIB, MIB, TargetProfile
-from mailsurvey.model import Folder, Mailbox, Status, Unit, UnitKind
+from mailsurvey.model import Folder, Identity, Mailbox, ScanInfo, Status, Unit, UnitKind
 from mailsurvey.store import Inventory
 
 SRC = "imap"
@@ -63,4 +64,32 @@ def inventory(
     for address in failed:
         inv.units.append(Unit(SRC, UnitKind.ACCOUNT, address, Status.FAILED))
     inv.folders.extend(folders)
+    return inv
+
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def person(name: str, kind: str = "user", **kw: Any) -> Identity:
+    """A directory user with a mailbox at name@x, active, logged on 3 days ago."""
+    defaults: dict[str, Any] = {
+        "proxy_addresses": (f"SMTP:{name}@x",),
+        "recipient_type": kind,
+        "enabled": True,
+        "last_logon": NOW - timedelta(days=3),
+    }
+    defaults.update(kw)
+    return Identity("dc", f"CN={name},DC=x", "user", **defaults)
+
+
+def with_directory(inv: Inventory, *people: Identity, broken: bool = False) -> Inventory:
+    """The inventory with a scanned directory (its partition units, one failed if
+    ``broken``) holding ``people``; the scan started at NOW."""
+    inv.info = ScanInfo("p", "c", "en", NOW, "test")
+    inv.identities = list(people)
+    second = Status.FAILED if broken else Status.OK
+    inv.units += [
+        Unit("dc", UnitKind.PARTITION, "domain", Status.OK),
+        Unit("dc", UnitKind.PARTITION, "configuration", second),
+    ]
     return inv

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ...model import Folder, Status, UnitKind
+from ...model import Folder, Mailbox, Status, UnitKind
 from ...store import Inventory
 from ..findings import CheckMeta, Finding, Severity
+from ..join import Joined, join
 from ..targets import TargetProfile
 
 Key = tuple[str, str]  # (source, mailbox address)
@@ -116,3 +117,18 @@ def exchange_sources(inv: Inventory) -> set[str]:
     """Sources scanned over EWS (the only ones that know folder classes and archives)."""
     found = {s.source for s in inv.servers if any(c.startswith("EWS ") for c in s.capabilities)}
     return found | {f.source for f in inv.folders if f.method == "ews"}
+
+
+def joined(inv: Inventory) -> list[Joined]:
+    """Mailboxes (a failed account too) joined to directory identities, inactivity as of
+    the scan's start (the check stays a pure function of the inventory)."""
+    boxes = {(m.source, m.address): m for m in inv.mailboxes}
+    for key in mailbox_keys(inv):
+        boxes.setdefault(key, Mailbox(*key))
+    now = inv.info.started if inv.info else None
+    return join([boxes[k] for k in sorted(boxes)], inv.identities, now=now)
+
+
+def directory_not_known(meta: CheckMeta, target: TargetProfile, why: str, what: str) -> Finding:
+    """A partial finding on the whole directory: a partition was not read."""
+    return finding(meta, target, None, NOT_KNOWN, f"{what} not known: {why}", partial=True)
