@@ -3,6 +3,14 @@
 A check is one module in ``assess/checks/``: ``META`` (a ``CheckMeta``) and a pure
 ``run(inventory, target) -> list[Finding]`` that gives a reason for every finding. A
 finding on figures that are not (completely) known says so (``partial``), never "fine".
+
+Unknown figures, the same way in every check: a mailbox not read completely (its account
+or a folder unit not ok) gives a finding with ``partial=True`` -- the limit's own reason
+when what was read already crosses it ("at least ..."), else reason ``not_known`` saying
+what cannot be told and why. A directory read in part gives one ``not_known`` finding
+without a mailbox. A check that needs a directory, or Exchange, finds nothing (no
+finding) when none was scanned; it then does not apply. ``check_failed``: the check
+itself raised (a bug), see ``checks.run_checks``.
 """
 
 from __future__ import annotations
