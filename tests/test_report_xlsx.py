@@ -144,6 +144,8 @@ def test_polish_sheet_names(tmp_path: Path) -> None:
         "Uprawnienia",
         "Szacunek",
         "Harmonogram",
+        "Gotowość",
+        "Fale",
         "Błędy",
         "Obserwacje",
     ]

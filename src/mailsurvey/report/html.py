@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import jinja2
@@ -53,6 +53,8 @@ class HtmlTable:
     headers: tuple[Cell, ...]
     rows: tuple[tuple[Cell, ...], ...]
     facts: bool = False
+    notes: tuple[str, ...] = ()
+    extras: tuple[HtmlTable, ...] = ()
 
     @property
     def count(self) -> int:
@@ -149,7 +151,19 @@ class Formatter:
             )
             for row in table.rows
         )
-        return HtmlTable(table.key, self._(table.title), headers, rows)
+        notes = tuple(
+            say(n, self.language, visible) if isinstance(n, Phrase) else self._(n.msgid)
+            for n in table.notes
+        )
+        extras = tuple(self.table(e) for e in table.extras)
+        return HtmlTable(table.key, self._(table.title), headers, rows, False, notes, extras)
+
+    def section(self, table: Table) -> HtmlTable:
+        """A sheet's section: its compact form when it has one, under the sheet's key."""
+        if table.compact is None:
+            return self.table(table)
+        shown = self.table(replace(table.compact, notes=table.notes, extras=table.extras))
+        return replace(shown, key=table.key, title=self._(table.title))
 
     def header(self, column: Column) -> Cell:
         text = self._(column.label) if column.translate else column.label
@@ -264,7 +278,7 @@ def build(report: Report, language: str) -> str:
         cards=cards,
         banners=banners,
         summary=[fmt.facts(b) if isinstance(b, FactList) else fmt.table(b) for b in report.summary],
-        sheets=[fmt.table(t) for t in report.sheets],
+        sheets=[fmt.section(t) for t in report.sheets],
         gantt=gantt(estimate.schedule, fmt) if estimate else None,
         plan=fmt.facts(estimate.plan) if estimate else None,
         proposals=fmt.table(estimate.proposals) if estimate else None,

@@ -257,6 +257,47 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
         "directory_readiness": [asdict(f) for f in report.directory_findings],
         "forecast": _forecast(report.outlook) if report.outlook else None,
         "timeline": _timeline(report.outlook) if report.outlook else None,
+        "readiness": _readiness(report),
+        "waves": _waves(report),
+    }
+
+
+def _readiness(report: Report) -> dict[str, Any] | None:
+    view = report.readiness
+    if view is None:
+        return None
+    targets = []
+    for t in view.targets:
+        mine = [f for f in view.findings if f.target == t.id]
+        targets.append(
+            {
+                "id": t.id,
+                "title": t.title,
+                "blockers": sum(1 for f in mine if f.severity == "blocker"),
+                "warnings": sum(1 for f in mine if f.severity == "warning"),
+                "info": sum(1 for f in mine if f.severity == "info"),
+                "not_completely_known": sum(1 for f in mine if f.partial),
+            }
+        )
+    return {
+        "targets": targets,
+        "unknown_targets": list(view.unknown_targets),
+        "findings": [asdict(f) for f in view.findings],
+    }
+
+
+def _waves(report: Report) -> dict[str, Any] | None:
+    if report.waves is None:
+        return None
+    w = report.waves.waves
+    return {
+        "window_s": w.window_s,
+        "concurrency": w.concurrency,
+        "threshold": w.threshold,
+        "waves": [asdict(x) for x in w.waves],
+        "set_aside": [asdict(x) for x in w.set_aside],
+        "edges": [{"a": e.a, "b": e.b, "grants": [asdict(g) for g in e.grants]} for e in w.edges],
+        "dropped_grantees": [asdict(x) for x in w.dropped_grantees],
     }
 
 

@@ -38,6 +38,8 @@ from .i18n import (
 if TYPE_CHECKING:
     from ..assess.outlook import Outlook
     from .views_estimate import EstimateView
+    from .views_readiness import ReadinessView
+    from .views_waves import WavesView
 
 
 class Kind(enum.Enum):
@@ -71,6 +73,8 @@ class Column:
     alert: frozenset[object] = frozenset()  # values that are highlighted as a problem
     decimals: int = 1  # for BYTES/GB in the workbook, FLOAT everywhere
     unit: str | None = None  # shown after the label, untranslated (a time zone's name)
+    editable: bool = False  # the client fills it in: an unlocked cell in the workbook
+    choices: tuple[Word, ...] = ()  # an editable column's allowed values (a list validation)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Value, ...], ...]
     frozen_columns: int = 0  # columns kept in view when scrolling right (workbook)
+    notes: tuple[Word | Phrase, ...] = ()  # lines shown with the table (e.g. why it is empty)
+    extras: tuple[Table, ...] = ()  # smaller tables shown below it
+    compact: Table | None = None  # what the HTML shows instead of the rows, when set
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,8 @@ class Report:
     directory_findings: tuple[DirectoryFinding, ...] = ()
     outlook: Outlook | None = None  # the forecast and timeline (None: nothing to forecast)
     estimate: EstimateView | None = None  # their views
+    readiness: ReadinessView | None = None  # the checks' findings per target
+    waves: WavesView | None = None  # the migration waves (None: no mailbox)
 
 
 _PROBLEMS = frozenset({STATUS_WORDS[s] for s in (Status.PARTIAL, Status.FAILED, Status.SKIPPED)})
@@ -428,6 +437,8 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     from .views_directory import directory_sheets, readiness  # builds on this module's types
     from .views_estimate import estimate_view
     from .views_exchange import exchange_sheets, exchange_summary
+    from .views_readiness import readiness_view
+    from .views_waves import waves_view
 
     now = now or datetime.now(UTC)
     seen = outlook(inv, now)
@@ -435,6 +446,8 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     mailboxes = aggregate.mailbox_totals(inv)
     findings = readiness(inv)
     totals = aggregate.totals(inv, mailboxes)
+    ready = readiness_view(inv)
+    planned = waves_view(inv, seen)
     cov = aggregate.coverage(inv)
     info = inv.info
     return Report(
@@ -446,6 +459,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
             _scan_facts(inv),
             _sources(inv),
             _coverage(cov),
+            ready.summary,
             _totals(totals),
             _histogram(totals),
             *exchange_summary(inv),
@@ -458,6 +472,8 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
             *exchange_sheets(inv),
             *directory_sheets(inv, mailboxes, findings),
             *(estimate.sheets if estimate else ()),
+            ready.sheet,
+            *((planned.sheet,) if planned else ()),
             _errors(inv),
             _observations(inv),
         ),
@@ -472,4 +488,6 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
         directory_findings=tuple(findings),
         outlook=seen,
         estimate=estimate,
+        readiness=ready,
+        waves=planned,
     )

@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
@@ -214,6 +215,7 @@ def _write_summary(ws: Any, report: Report, _: Gettext, language: str) -> None:
             r = write_facts(ws, r + 1, block, _, widths, language)
         else:
             r = write_block(ws, r + 1, block, _, widths, language)
+            r = write_notes(ws, r + 1, block, language)
     put(ws, r + 2, 1, _(NOTE)).font = Font(italic=True, color="5B6878")
     _set_widths(ws, widths)
     ws.sheet_view.showGridLines = False
@@ -254,6 +256,52 @@ def _write_table(ws: Any, table: Table, _: Gettext, language: str) -> int:
     return max(last, 2)
 
 
+def write_notes(ws: Any, top: int, table: Table, language: str) -> int:
+    """The table's notes, one a row from ``top``; returns the last row used."""
+    r = top - 1
+    for r, note in enumerate(table.notes, start=top):
+        text = say(note, language, visible) if isinstance(note, Phrase) else None
+        text = text or translations(language).gettext(note.msgid)
+        put(ws, r, 1, text).font = Font(italic=True)
+    return max(r, top - 1)
+
+
+def _after_table(ws: Any, last: int, table: Table, _: Gettext, language: str) -> None:
+    """Notes, then the extra tables, below the sheet's table."""
+    widths: dict[int, int] = {}
+    r = write_notes(ws, last + 2, table, language)
+    for extra in table.extras:
+        r += 2
+        put(ws, r, 1, _(extra.title)).font = Font(bold=True, size=13, color="1F3A5F")
+        r = write_block(ws, r + 1, extra, _, widths, language)
+    for c, width in widths.items():
+        dim = ws.column_dimensions[get_column_letter(c)]
+        dim.width = max(dim.width or 0, min(max(width, 8), 60))
+
+
+def _protect(ws: Any, table: Table, _: Gettext) -> None:
+    """Lock the sheet (no password) but the editable columns' cells; a list for choices.
+    Filtering, sorting and resizing stay allowed."""
+    editable = [(c, col) for c, col in enumerate(table.columns, start=1) if col.editable]
+    if not editable:
+        return
+    last = max(len(table.rows) + 1, 2)
+    for c, column in editable:
+        for r in range(2, last + 1):
+            ws.cell(row=r, column=c).protection = Protection(locked=False)
+        if column.choices:
+            words = ",".join(_(w.msgid) for w in column.choices)
+            letter = get_column_letter(c)
+            check = DataValidation(type="list", formula1=f'"{words}"', allow_blank=True)
+            check.add(f"{letter}2:{letter}{last}")
+            ws.add_data_validation(check)
+    ws.protection.sheet = True
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
 def build(report: Report, language: str) -> bytes:
     """The workbook as bytes."""
     _ = translations(language).gettext
@@ -266,6 +314,8 @@ def build(report: Report, language: str) -> bytes:
     for table in report.sheets:
         ws = wb.create_sheet(sheet_name(_(table.title), wb.sheetnames))
         last = _write_table(ws, table, _, language)
+        _after_table(ws, last, table, _, language)
+        _protect(ws, table, _)
         if report.estimate is not None and table.key in xlsx_estimate.EXTRAS:
             xlsx_estimate.EXTRAS[table.key](ws, last, len(table.columns), report.estimate, language)
     props = wb.properties
