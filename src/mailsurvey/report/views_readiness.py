@@ -4,7 +4,8 @@ the inventory and the targets of the config the scan ran with (``targets:``).
 
 A finding on figures not completely known shows "At least" (its limit is crossed by what
 was read) or "Unknown" (reason ``not_known``), never as fine. The many ``not_known``
-findings of a mailbox that was not read at all are one line pointing to the Errors sheet.
+findings of a mailbox that was not read at all are one line (for every target) pointing to
+the Errors sheet.
 A finding that is the same for every target assessed (a check that does not read the
 target) is shown once, under "Every target assessed".
 """
@@ -148,12 +149,12 @@ Row = tuple[Value, ...]
 def _rows(inv: Inventory, findings: list[Finding], targets: list[TargetProfile]) -> list[Row]:
     not_read = _not_read(inv)
     order = {t.id: i for i, t in enumerate(targets)} | {EVERY: -1}
-    collapsed: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
+    collapsed: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     keep: list[Finding] = []
     for f in _once(findings, targets):
         key = (f.source or "", f.mailbox or "")
         if f.reason == NOT_KNOWN_REASON and f.mailbox is not None and key in not_read:
-            collapsed[(f.target, *key)].append(f)
+            collapsed[key].append(f)
         else:
             keep.append(f)
     rows: list[tuple[tuple[int, int, str, str, str], Row]] = []
@@ -172,7 +173,9 @@ def _rows(inv: Inventory, findings: list[Finding], targets: list[TargetProfile])
             f.detail,
         )
         rows.append(((*sort, f.mailbox or "", f.folder or ""), row))
-    for (target, source, mailbox), group in collapsed.items():
+    for (source, mailbox), group in collapsed.items():
+        assessed = {f.target for f in group}
+        target = assessed.pop() if len(assessed) == 1 else EVERY
         worst = min(group, key=lambda f: SEVERITY_ORDER[f.severity.value]).severity
         status = not_read[(source, mailbox)]
         phrase = Phrase(
