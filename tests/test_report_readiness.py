@@ -132,3 +132,14 @@ def test_a_finding_alike_for_every_target_is_shown_once(tmp_path: Path) -> None:
     rows = _sheet(_render(tmp_path, "en", _inventory(["exo-imap", "imap"]))[".xlsx"], "Readiness")
     gone = [r for r in rows if r[3] == "gone@x"]
     assert len(gone) == 1 and gone[0][0] == "Every target assessed"
+
+
+def test_every_check_and_profile_has_our_words() -> None:
+    from mailsurvey.assess.checks import CHECKS, meta
+    from mailsurvey.assess.targets import PROFILES
+    from mailsurvey.report.readiness_words import CHECK_FIXES, CHECK_TITLES, TARGET_TITLES
+
+    for name, check in CHECKS.items():
+        assert CHECK_TITLES[name] == meta(check).title
+        assert CHECK_FIXES[name] == meta(check).fix
+    assert {k: v.title for k, v in PROFILES.items()} == TARGET_TITLES
