@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,3 +144,12 @@ def test_every_check_and_profile_has_our_words() -> None:
         assert CHECK_TITLES[name] == meta(check).title
         assert CHECK_FIXES[name] == meta(check).fix
     assert {k: v.title for k, v in PROFILES.items()} == TARGET_TITLES
+
+
+def test_the_plan_sets_the_wave_window_and_the_set_aside_degree(tmp_path: Path) -> None:
+    inv = _inventory()
+    assert inv.info is not None
+    plan = {"wave_window_hours": 24, "set_aside_degree": 5}
+    inv.info = replace(inv.info, config_summary={**inv.info.config_summary, "plan": plan})
+    doc = json.loads(_render(tmp_path, "en", inv)[".json"].read_text(encoding="utf-8"))
+    assert doc["waves"]["window_s"] == 24 * 3600 and doc["waves"]["threshold"] == 5

@@ -362,6 +362,15 @@ class PlanSettings(_Strict):
     not_before: datetime | None = Field(
         None, description="the earliest moment the copy may start (default: now)"
     )
+    wave_window_hours: float = Field(
+        48.0, gt=0, le=24 * 31, description="one migration window (a wave must fit it)"
+    )
+    set_aside_degree: int | None = Field(
+        None,
+        ge=2,
+        description="an account sharing rights with this many mailboxes or more moves on its "
+        "own (default: 10, or a tenth of the mailboxes when that is more)",
+    )
 
     @field_validator("cutover", "not_before", mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..assess.outlook import Outlook
+from ..assess.outlook import Outlook, plan_of
 from ..assess.waves import Wave, Waves, p90_by_address, waves
 from ..store import Inventory
 from .i18n import N_, Phrase, Word
@@ -147,7 +147,13 @@ def _dropped(plan: Waves) -> Table:
 def waves_view(inv: Inventory, seen: Outlook | None) -> WavesView | None:
     """None when the inventory has no mailbox."""
     forecast = seen.forecast if seen else None
-    plan = waves(inv, forecast)
+    settings = seen.plan if seen else plan_of(inv)
+    plan = waves(
+        inv,
+        forecast,
+        window_s=settings.wave_window_hours * 3600,
+        threshold=settings.set_aside_degree,
+    )
     if not plan.waves and not plan.set_aside:
         return None
     p90 = p90_by_address(forecast)
