@@ -334,4 +334,3 @@ def test_the_lab_organisation() -> None:
     assert result.waves[-1].unknown == (addr("vergaderzaal.amsterdam"),)
     dropped = {(d.grantee, d.reason) for d in result.dropped_grantees}
     assert dropped == {("anyone", "not_a_person"), ("S-1-5-21-1-2-3-1105", "unknown")}
-
