@@ -195,6 +195,7 @@ def probe(
     (a sample of messages downloaded read-only at growing concurrency), then write the
     reports with the new forecast."""
     from .assess.throughput import fit
+    from .model import ProbeSample
     from .scan import run_probe
 
     chosen = _formats(formats)
@@ -209,7 +210,7 @@ def probe(
             units = run_probe(loaded, store, only=only or (), interactive=sys.stdin.isatty())
         except FatalScanError as exc:
             raise _fail(EXIT_USAGE, str(exc)) from None
-        samples = store.inventory().probe_samples
+        samples = store.records(ProbeSample)
         paths = _render(store, target, chosen, None)
     for unit in units:
         model = fit([s for s in samples if s.source == unit.source])

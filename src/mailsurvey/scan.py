@@ -34,7 +34,7 @@ from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
 from .config import Account, ActiveDirectorySource, ExchangeSource, ImapSource, LoadedConfig
 from .mailbox_list import from_directory
-from .model import AcceptedDomain, Reason, ScanInfo, Status, Unit, UnitKind
+from .model import AcceptedDomain, Identity, Reason, ScanInfo, Status, Unit, UnitKind
 from .secrets import Secret, SecretError, SecretRef, resolve
 from .store import Store
 
@@ -261,7 +261,7 @@ def _scan_exchange(
     unit of its own."""
     accounts = loaded.accounts[src.name]
     if src.mailboxes == "from_ad":  # the directory sources ran first (see run_scan)
-        accounts = from_directory(store.inventory().identities)
+        accounts = from_directory(store.records(Identity))
         if not accounts:
             raise FatalScanError(
                 f"{src.name}: mailboxes: from_ad, but the directory scan found no mailbox "

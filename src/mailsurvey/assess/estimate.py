@@ -53,6 +53,11 @@ class Forecast:
     notes: tuple[str, ...]  # "code[:subject]": assumptions that shaped the figures
 
     @property
+    def known(self) -> bool:
+        """At least one mailbox could be forecast (else every total is unknown, not 0)."""
+        return any(m.p50_s is not None for m in self.mailboxes)
+
+    @property
     def unknown(self) -> tuple[str, ...]:
         return tuple(m.address for m in self.mailboxes if m.p50_s is None)
 

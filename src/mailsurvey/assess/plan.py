@@ -237,7 +237,7 @@ def timeline(
     earliest_cutover = _earliest_cutover(f, earliest, cal) if earliest else None
     cutover = _aware(settings.cutover, zone) if settings.cutover else None
 
-    forecast_known = any(m.p50_s is not None for m in f.mailboxes)
+    forecast_known = f.known
     latest = start = None
     if cutover is not None and earliest is not None and forecast_known:
         latest, start = _start_for(f, cutover, earliest, cal)

@@ -149,7 +149,7 @@ def _totals(t: Totals) -> dict[str, Any]:
 
 def _forecast(o: Outlook) -> dict[str, Any]:
     f = o.forecast
-    known = any(m.p50_s is not None for m in f.mailboxes)
+    known = f.known
     return {
         "method": {
             "id": f.method.id,
@@ -196,7 +196,7 @@ def _forecast(o: Outlook) -> dict[str, Any]:
 
 def _timeline(o: Outlook) -> dict[str, Any]:
     t = o.timeline
-    known = any(m.p50_s is not None for m in o.forecast.mailboxes)
+    known = o.forecast.known
     moments = ["cutover", "earliest_start", "latest_start", "start", "delta_start"]
     moments += ["earliest_cutover", "lower_ttl_at"]
     figures = ("bulk_p50_s", "bulk_p90_s", "delta_p90_s", "margin_s", "lead_s")

@@ -471,7 +471,7 @@ def _plan(o: Outlook, status: Value, known: bool) -> FactList:
 def estimate_view(o: Outlook) -> EstimateView:
     """The views of one outlook. When no mailbox could be forecast the timeline is not
     shown as fitting (its durations would be 0): its status is unknown, its events empty."""
-    known = any(m.p50_s is not None for m in o.forecast.mailboxes)
+    known = o.forecast.known
     status: Value = PLAN_WORDS.get(o.timeline.status, o.timeline.status)
     if not known and o.timeline.status != "no_cutover":
         status = NOTHING_FORECAST
