@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -427,6 +428,51 @@ class PlanSettings(_Strict):
         return time.fromisoformat(start), (time.max if end == "24:00" else time.fromisoformat(end))
 
 
+Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+Excludable = Literal["inactive", "empty", "duplicate"]
+EXCLUDABLE: tuple[Excludable, ...] = ("inactive", "empty", "duplicate")
+
+
+class PricingSettings(_Strict):
+    """The quote's prices (assess/quote.py). Money is Decimal, never float; amounts are
+    rounded half up to cents only where they are shown and in the totals."""
+
+    currency: str = Field(description="ISO 4217 code, e.g. EUR or PLN")
+    per_mailbox: Money
+    per_gb: Money = Field(Decimal(0), description="per GiB of a mailbox's size")
+    fixed: Money = Field(Decimal(0), description="once per project")
+    per_shared_mailbox: Money | None = Field(
+        None, description="shared, room and equipment mailboxes (default: per_mailbox)"
+    )
+    per_archive: Money | None = Field(
+        None, description="an online archive, migrated as extra work (default: not priced)"
+    )
+    per_hour: Money | None = Field(
+        None, description="per hour of the forecast bulk copy, P90 (default: not priced)"
+    )
+    exclude: list[Excludable] = Field(
+        default_factory=lambda: list(EXCLUDABLE),
+        description="mailboxes not billed: inactive, empty, duplicate (of another source's)",
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        from babel.numbers import is_currency
+
+        code = v.strip().upper()
+        if len(code) != 3 or not is_currency(code):
+            raise ValueError("an ISO 4217 currency code such as EUR or PLN")
+        return code
+
+    @field_validator("exclude")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("each of inactive, empty, duplicate at most once")
+        return v
+
+
 def _target_id(v: str) -> str:
     from .assess.targets import PROFILES
 
@@ -445,6 +491,9 @@ class Config(_Strict):
     plan: PlanSettings = Field(default_factory=PlanSettings)
     targets: list[Annotated[str, AfterValidator(_target_id)]] = Field(
         default_factory=list, description="target profiles to assess (assess/targets.py)"
+    )
+    pricing: PricingSettings | None = Field(
+        None, description="prices for the quote (no quote without them)"
     )
 
     @field_validator("sources")
