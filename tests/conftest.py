@@ -15,12 +15,15 @@ import pytest
 
 from mailsurvey.lab import (
     AdInfo,
+    DnsInfo,
     EwsInfo,
     LabError,
     LabInfo,
     ad_down,
     ad_seed,
     ad_up,
+    dns_down,
+    dns_up,
     down,
     ews_down,
     ews_up,
@@ -145,3 +148,22 @@ def ews_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EwsInfo]:
         yield info
     finally:
         ews_down(lab_dir)
+
+
+@pytest.fixture(scope="session")
+def dns_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsInfo]:
+    """The lab's authoritative DNS server (Knot) with the organisation's zones, on a free
+    loopback port; ``dns_ground_truth.json`` is in ``dns_lab.ground_truth``. Fails (never
+    skips) when it cannot start, like ``lab``; stopped (by its pid file) at the end."""
+    lab_dir = tmp_path_factory.mktemp("dnslab")
+    (port,) = _free_ports(1)
+    try:
+        info = dns_up(lab_dir, port)
+    except Exception as exc:  # any failure to start is reported, with its reason
+        dns_down(lab_dir)
+        where = " (CI is set)" if os.environ.get("CI") else ""
+        pytest.fail(f"the lab's DNS server could not start{where}: {exc}", pytrace=False)
+    try:
+        yield info
+    finally:
+        dns_down(lab_dir)

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .config import ActiveDirectorySource, ConfigError, ImapSource, LoadedConfig, load
+from .config import ActiveDirectorySource, ConfigError, DnsSource, ImapSource, LoadedConfig, load
 from .report.text import visible
 from .scan import FatalScanError, ScanResult, run_scan
 from .store import Store, StoreError
@@ -67,6 +67,11 @@ def check_config(config: Annotated[Path, typer.Argument(help="The YAML config fi
     """Validate a config without connecting to anything."""
     loaded = _load(config)
     for src in loaded.config.sources:
+        if isinstance(src, DnsSource):
+            where = ", ".join(src.nameservers or ["the system resolver"])
+            domains = src.domains if isinstance(src.domains, str) else ", ".join(src.domains)
+            out.print(f"{src.name}: dns {domains} via {where}", highlight=False, markup=False)
+            continue
         if isinstance(src, ActiveDirectorySource):
             scope, security = f"base {src.base_dn}", str(src.security)
         else:

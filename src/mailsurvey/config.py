@@ -8,6 +8,7 @@ reported before any connection is made. Secrets are never values in the file: ``
 from __future__ import annotations
 
 import csv
+import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -322,8 +323,95 @@ class ExchangeSource(_Strict):
         return 443 if self.url.startswith("https") else 80
 
 
-Source = Annotated[ImapSource | ActiveDirectorySource | ExchangeSource, Field(discriminator="type")]
-SOURCE_TYPES = ("imap", "active_directory", "exchange")
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def _domain_name(v: str) -> str:
+    name = v.strip().lower().rstrip(".")
+    try:
+        ascii_name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_name = ""
+    labels = ascii_name.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(f"a domain name such as acme.nl, not {v!r}")
+    return ascii_name
+
+
+def _nameserver(v: str) -> tuple[str, int]:
+    """An IP address, optionally with a port ("127.0.0.1:5353", "[::1]:5353"; 53 unless
+    given): a nameserver named by a host name would need a resolver to find it."""
+    text = v.strip()
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        address = str(ipaddress.ip_address(host))
+        number = int(port)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 65535:
+        raise ValueError(
+            f"an IP address, optionally with :port (127.0.0.1:5353, [::1]:5353), not {v!r}"
+        )
+    return address, number
+
+
+class DnsSource(_Strict):
+    """The public DNS of the mail domains: MX, SPF, DMARC, DKIM and autodiscover records,
+    read with a resolver (the system's, or the nameservers given)."""
+
+    name: str
+    type: Literal["dns"]
+    domains: Literal["from_ad"] | list[Annotated[str, AfterValidator(_domain_name)]] = Field(
+        description="the mail domains, or from_ad: the accepted domains the directory "
+        "source(s) of this config found"
+    )
+    nameservers: list[str] | None = Field(
+        None, description='"address" or "address:port"; default: the system resolver'
+    )
+    dkim_selectors: list[Annotated[str, AfterValidator(str.lower)]] = Field(
+        default_factory=list, description="DKIM selectors in use, beside the common ones"
+    )
+    timeout: float = Field(5.0, gt=0, le=120, description="seconds per DNS question")
+
+    @field_validator("domains")
+    @classmethod
+    def _some(cls, v: Any) -> Any:
+        if isinstance(v, list) and not v:
+            raise ValueError("at least one domain, or from_ad")
+        return v
+
+    @field_validator("nameservers")
+    @classmethod
+    def _addresses(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            if not v:
+                raise ValueError("at least one nameserver, or leave the key out")
+            for item in v:
+                _nameserver(item)
+        return v
+
+    @field_validator("dkim_selectors")
+    @classmethod
+    def _selectors(cls, v: list[str]) -> list[str]:
+        for sel in v:
+            if not all(_LABEL.match(label) for label in sel.split(".")):
+                raise ValueError(f"a DKIM selector such as s2024 or selector1, not {sel!r}")
+        return v
+
+    @property
+    def nameserver_addresses(self) -> list[tuple[str, int]] | None:
+        return None if self.nameservers is None else [_nameserver(n) for n in self.nameservers]
+
+
+Source = Annotated[
+    ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource, Field(discriminator="type")
+]
+SOURCE_TYPES = ("imap", "active_directory", "exchange", "dns")
 
 
 class ProbeSettings(_Strict):
@@ -551,6 +639,13 @@ def load(path: Path) -> LoadedConfig:
                 )
         elif isinstance(src, ImapSource | ExchangeSource):
             accounts[src.name] = _accounts(src, i, problems)
+        if isinstance(src, DnsSource):
+            if src.domains == "from_ad" and not directories:
+                problems.append(
+                    f"sources[{i}].domains: from_ad needs an active_directory source in this "
+                    "config; or list the domains"
+                )
+            continue
         if src.ca_file and not src.ca_file.is_file():
             problems.append(f"sources[{i}].ca_file: {src.ca_file} does not exist")
     if problems:
@@ -605,8 +700,11 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     def fix_list(p: Path | list[Account] | str) -> Path | list[Account] | str:
         return fix(p) or p if isinstance(p, Path) else p
 
-    sources: list[ImapSource | ActiveDirectorySource | ExchangeSource] = []
+    sources: list[ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource] = []
     for s in config.sources:
+        if isinstance(s, DnsSource):  # no paths
+            sources.append(s)
+            continue
         if isinstance(s, ExchangeSource):
             auth_x = s.auth.model_copy(
                 update={

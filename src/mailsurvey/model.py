@@ -58,6 +58,7 @@ class UnitKind(enum.StrEnum):
     FOLDER = "folder"
     PARTITION = "partition"  # a directory partition: domain, configuration
     PROBE = "probe"  # the throughput probe of one source (key: the source's name)
+    DOMAIN = "domain"  # the DNS records of one mail domain (key: the domain)
 
 
 @dataclass(frozen=True)
@@ -307,3 +308,35 @@ class ProbeSample:
     seconds: float
     at: datetime
     server: str  # host:port as probed
+
+
+@dataclass(frozen=True)
+class DnsDomain:
+    """What the DNS publishes for one mail domain: what a cutover must change.
+
+    ``unknown`` names the parts whose lookup failed (mx, spf, dmarc, dkim, autodiscover):
+    their fields are then unknown, not empty. ``problems`` and ``spf_problems`` are codes
+    (see collectors/dns_parse.py); ``spf_detail`` is the SPF library's own message.
+    """
+
+    source: str
+    domain: str
+    exists: bool | None  # False: the name does not exist (NXDOMAIN)
+    mx: tuple[str, ...] = ()  # "preference host", lowest preference first
+    mx_ttl: int | None = None  # seconds, as the authoritative server gives it
+    spf_records: tuple[str, ...] = ()  # every TXT record starting with v=spf1
+    spf_lookups: int | None = None  # DNS lookups an evaluation needs (limit 10)
+    spf_includes: tuple[str, ...] = ()  # include: targets of the record, as written
+    spf_problems: tuple[str, ...] = ()
+    spf_detail: str | None = None
+    dmarc_record: str | None = None
+    dmarc_policy: str | None = None  # p=: none | quarantine | reject
+    dmarc_subdomain_policy: str | None = None  # sp=, else p=
+    dmarc_pct: int | None = None  # pct= where written (RFC 7489; removed by RFC 9989)
+    dmarc_rua: tuple[str, ...] = ()
+    dkim_selectors: tuple[str, ...] = ()  # selectors with a key (TXT) or a CNAME
+    dkim_checked: tuple[str, ...] = ()  # the selectors looked up
+    autodiscover_cname: str | None = None
+    autodiscover_srv: str | None = None  # "priority weight port target"
+    problems: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()

@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import dns.exception
+import dns.resolver
 import requests
 from exchangelib import errors as ews_errors
 from ldap3.core import exceptions as ldap3_errors
@@ -28,11 +30,19 @@ from rich.progress import (
 from . import __version__
 from .assess.methods import PROFILES
 from .collectors.ad import BindRejected, scan_directory
+from .collectors.dns import forget_cached_answers, make_resolver, scan_domain
 from .collectors.ews import ExchangeContext, Throttled, scan_mailbox
 from .collectors.imap import NotAttempted, SourceContext, scan_account
 from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
-from .config import Account, ActiveDirectorySource, ExchangeSource, ImapSource, LoadedConfig
+from .config import (
+    Account,
+    ActiveDirectorySource,
+    DnsSource,
+    ExchangeSource,
+    ImapSource,
+    LoadedConfig,
+)
 from .mailbox_list import from_directory
 from .model import AcceptedDomain, Identity, Reason, ScanInfo, Status, Unit, UnitKind
 from .secrets import Secret, SecretError, SecretRef, resolve
@@ -85,6 +95,10 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
             return Reason.PERMISSION, f"not allowed: {text}"
         case ldap3_errors.LDAPException():
             return Reason.PROTOCOL, f"the directory refused a request: {text}"
+        case dns.resolver.NoNameservers():
+            return _dns_reason(exc)
+        case dns.exception.Timeout():
+            return Reason.TIMEOUT, f"no DNS answer in time: {text}"
         case ssl.SSLCertVerificationError():
             return (
                 Reason.TLS,
@@ -110,6 +124,16 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
     return Reason.INTERNAL, f"unexpected {type(exc).__name__}: {text}"
 
 
+def _dns_reason(exc: dns.resolver.NoNameservers) -> tuple[Reason, str]:
+    """No nameserver answered usefully: unreachable (CONNECT) when every one failed at the
+    socket, else their answer (SERVFAIL, REFUSED: PROTOCOL)."""
+    errors = exc.kwargs.get("errors") or []
+    unreachable = bool(errors) and all(isinstance(e[3], OSError) for e in errors)
+    if unreachable:
+        return Reason.CONNECT, f"cannot reach the nameserver: {exc}"
+    return Reason.PROTOCOL, f"no nameserver gave an answer: {exc}"
+
+
 @dataclass
 class ScanResult:
     counts: Counter[str] = field(default_factory=Counter)  # "<kind>:<status>" -> n
@@ -125,10 +149,12 @@ class FatalScanError(Exception):
 
 
 def shared_secret(
-    src: ImapSource | ActiveDirectorySource | ExchangeSource, interactive: bool
+    src: ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource, interactive: bool
 ) -> Secret | None:
     """The credential every unit of a source uses (master password, one token, the
     directory's bind password); resolved before the scan starts, so a prompt comes first."""
+    if isinstance(src, DnsSource):
+        return None  # public records: no credential
     if isinstance(src, ActiveDirectorySource):
         ref = src.secret_ref(f"{src.name} bind user {src.bind_user}", src.bind_user)
     elif isinstance(src, ExchangeSource) and src.auth.method == "oauth2":
@@ -195,6 +221,8 @@ def run_scan(
                 _scan_directory(src, secrets[src.name], store, resume, progress)
             elif isinstance(src, ExchangeSource):
                 _scan_exchange(src, loaded, secrets[src.name], store, resume, progress)
+            elif isinstance(src, DnsSource):
+                _scan_dns(src, store, resume, progress)
             else:
                 _scan_imap(src, loaded, secrets[src.name], store, resume, progress)
                 if probe and config.probe.enabled:
@@ -376,3 +404,28 @@ def _scan_directory(
         raise FatalScanError(f"{src.name}: no bind password")
     scan_directory(src, secret, store, classify)
     progress.update(task, completed=2)
+
+
+def _scan_dns(src: DnsSource, store: Store, resume: bool, progress: Progress) -> None:
+    """One unit per domain: the listed ones, or (from_ad) the accepted domains the directory
+    sources scanned before it found."""
+    if src.domains == "from_ad":  # the directory sources ran first (see run_scan)
+        domains = sorted({d.name.lower() for d in store.records(AcceptedDomain)})
+        if not domains:
+            raise FatalScanError(
+                f"{src.name}: domains: from_ad, but the directory scan found no accepted "
+                "domain (see its units); list the domains in the config instead"
+            )
+    else:
+        domains = list(dict.fromkeys(src.domains))
+    done = store.ok_keys(src.name, UnitKind.DOMAIN) if resume else set()
+    todo = [d for d in domains if d not in done]
+    task = progress.add_task(src.name, total=len(domains), completed=len(domains) - len(todo))
+    forget_cached_answers()
+    resolver = make_resolver(src.nameserver_addresses, src.timeout)
+    for domain in todo:
+        unit, record = scan_domain(
+            src.name, domain, resolver, src.dkim_selectors, src.timeout, classify
+        )
+        store.finish_partition(unit, [record])
+        progress.advance(task)

@@ -21,6 +21,7 @@ from . import store_codec
 from .model import (
     AcceptedDomain,
     Device,
+    DnsDomain,
     ExchangeServer,
     Folder,
     GroupMember,
@@ -116,6 +117,7 @@ class Inventory:
     accepted_domains: list[AcceptedDomain] = field(default_factory=list)
     inbox_rules: list[InboxRule] = field(default_factory=list)
     probe_samples: list[ProbeSample] = field(default_factory=list)
+    dns_domains: list[DnsDomain] = field(default_factory=list)
 
 
 class StoreError(Exception):

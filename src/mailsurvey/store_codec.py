@@ -15,6 +15,7 @@ from typing import Any
 from .model import (
     AcceptedDomain,
     Device,
+    DnsDomain,
     ExchangeServer,
     GroupMember,
     Identity,
@@ -33,6 +34,7 @@ RECORD_TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     AcceptedDomain: ("accepted_domains", ("source", "name")),
     ProbeSample: ("probe_samples", ("source", "seq")),
     InboxRule: ("inbox_rules", ("source", "mailbox", "rule_id")),
+    DnsDomain: ("dns_domains", ("source", "domain")),
 }
 # record types whose rows belong to one mailbox (fields source and mailbox): a mailbox read
 # whole again replaces them

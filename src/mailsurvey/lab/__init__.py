@@ -9,6 +9,8 @@ controller with the Exchange schema extension (``lab/ad_lab.py``; files in ``<la
 NTLM and OAuth2 Bearer tokens from ``ews_oauth_token()``) serving the same organisation
 as Exchange would, with faults on demand (``ews_faults()``) and a request log
 (``ews_requests()``); see ``lab/ews_lab.py``.
+``dns_up()``/``dns_down()``/``dns_status()`` run the lab's authoritative DNS server (Knot)
+with the organisation's mail domains and their ground truth (``lab/dns_lab.py``).
 ``oauth2_token()`` mints a JWT access token that the lab's Dovecot accepts for XOAUTH2
 and OAUTHBEARER (validated locally with the lab's key, see ``lab/oauth.py``).
 """
@@ -25,6 +27,7 @@ from .ad_seed import ad_seed
 from .base import DOMAIN, MASTER_USER, LabError, LabInfo, Paths, read_lab_json, write_lab_json
 from .base import ensure_secrets as _ensure_secrets
 from .certs import CERT_KINDS, cert_pair, ensure_certs
+from .dns_lab import DnsInfo, dns_down, dns_status, dns_up
 from .ews_lab import (
     EwsInfo,
     ews_clear_faults,
@@ -40,6 +43,7 @@ from .seed import accounts_csv, index_shared_owners, seed
 
 __all__ = [
     "AdInfo",
+    "DnsInfo",
     "EwsInfo",
     "LabError",
     "LabInfo",
@@ -49,6 +53,9 @@ __all__ = [
     "ad_status",
     "ad_up",
     "default_lab_dir",
+    "dns_down",
+    "dns_status",
+    "dns_up",
     "down",
     "ews_clear_faults",
     "ews_down",
