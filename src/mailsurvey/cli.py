@@ -265,6 +265,83 @@ def report(
         out.print(f"report: {path}", highlight=False)
 
 
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The older scan.sqlite (or the source's scan).")],
+    new: Annotated[Path, typer.Argument(help="The newer scan.sqlite (or the target's scan).")],
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="growth (two scans of the same source) or migration (source against target); "
+            "default: growth when both scans read the same sources (names and hosts)."
+        ),
+    ] = None,
+    map_csv: Annotated[
+        Path | None,
+        typer.Option("--map", help="CSV of renamed mailboxes, old,new a line (migration)."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output directory (default: beside NEW).")
+    ] = None,
+    formats: FormatsOpt = "xlsx,html,json",
+    language: Annotated[
+        str | None, typer.Option(help="en, nl or pl (default: the new scan's language).")
+    ] = None,
+) -> None:
+    """Compare two scans: growth per mailbox between two scans of one source, or per folder
+    the messages and bytes that did not arrive between a source scan and a scan of the
+    target after the migration. Exit 3 when messages did not arrive."""
+    from .diff import DiffError, Mode, State
+    from .report.diff_out import diff_scans
+
+    chosen = _formats(formats)
+    if mode is not None and mode not in ("growth", "migration"):
+        raise typer.BadParameter(
+            f"found {mode!r}; expected growth or migration", param_hint="--mode"
+        )
+    if language is not None and language not in ("en", "nl", "pl"):
+        raise typer.BadParameter(
+            f"found {language!r}; expected en, nl or pl", param_hint="--language"
+        )
+    try:
+        outcome = diff_scans(
+            old,
+            new,
+            mode=Mode(mode) if mode else None,
+            mapping=map_csv,
+            out_dir=out_dir,
+            formats=chosen,
+            language=language,
+        )
+    except DiffError as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    d = outcome.diff
+    how = "given" if not d.chosen else ("same sources" if d.same_sources else "different sources")
+    out.print(f"mode: {d.mode.value} ({how})", highlight=False)
+    if d.growth is not None:
+        g = d.growth
+        out.print(
+            f"mailboxes compared: {g.count(State.COMPARED)}; "
+            f"change: {_known(g.change.messages)} messages, {_known(g.change.bytes)} bytes",
+            highlight=False,
+        )
+    if d.migration is not None:
+        m = d.migration
+        out.print(
+            f"did not arrive: {_known(m.missing.messages)} messages, "
+            f"{_known(m.missing.bytes)} bytes"
+            + ("" if m.missing_complete else " (at least: some folders are not comparable)"),
+            highlight=False,
+        )
+    for path in outcome.paths:
+        out.print(f"report: {path}", highlight=False)
+    raise typer.Exit(EXIT_FAILURES if d.missing_found else EXIT_OK)
+
+
+def _known(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
+
+
 LabDir = Annotated[Path | None, typer.Option("--dir", help="Lab directory.")]
 
 

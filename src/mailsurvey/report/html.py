@@ -22,7 +22,6 @@ from .i18n import Phrase, Word, locale, moment, say, templates_dir, translations
 from .text import visible
 from .views import (
     NUMERIC,
-    REPORT_TITLE,
     SUMMARY,
     TIMES,
     Column,
@@ -229,6 +228,16 @@ def _cards_and_banners(report: Report, fmt: Formatter) -> tuple[list[Card], list
             "bad" if t.over_35mb else "",
         ),
     ]
+    if report.cards is not None:
+        cards = [
+            Card(
+                _(f.label),
+                fmt.cell(f.value, f.kind).text,
+                _(f.note.msgid) if f.note else "",
+                "bad" if f.alert else "",
+            )
+            for f in report.cards
+        ]
     estimate = report.estimate
     p50 = estimate.schedule.p50_s if estimate else None
     if estimate is not None and p50 is not None:
@@ -268,7 +277,7 @@ def build(report: Report, language: str) -> str:
         csp=csp(str(script)),
         css=_asset("report.css"),
         script=script,
-        title=fmt._(REPORT_TITLE),
+        title=fmt._(report.title),
         summary_title=fmt._(SUMMARY),
         client=visible(report.client),
         project=visible(report.project),

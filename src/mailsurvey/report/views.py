@@ -134,6 +134,8 @@ class Report:
     estimate: EstimateView | None = None  # their views
     readiness: ReadinessView | None = None  # the checks' findings per target
     waves: WavesView | None = None  # the migration waves (None: no mailbox)
+    title: str = REPORT_TITLE  # msgid: the report's heading (a scan diff has its own)
+    cards: tuple[Fact, ...] | None = None  # the HTML's key figures instead of the totals'
 
 
 _PROBLEMS = frozenset({STATUS_WORDS[s] for s in (Status.PARTIAL, Status.FAILED, Status.SKIPPED)})

@@ -29,7 +29,6 @@ from .i18n import N_, Phrase, Word, say, translations
 from .text import visible
 from .views import (
     NUMERIC,
-    REPORT_TITLE,
     SUMMARY,
     TIMES,
     Column,
@@ -201,7 +200,7 @@ def write_facts(
 
 def _write_summary(ws: Any, report: Report, _: Gettext, language: str) -> None:
     widths: dict[int, int] = {}
-    put(ws, 1, 1, _(REPORT_TITLE)).font = Font(bold=True, size=16, color="1F3A5F")
+    put(ws, 1, 1, _(report.title)).font = Font(bold=True, size=16, color="1F3A5F")
     put(ws, 2, 1, visible(report.client)).font = Font(size=12)
     r = 3
     if report.insecure_sources:
@@ -319,7 +318,7 @@ def build(report: Report, language: str) -> bytes:
         if report.estimate is not None and table.key in xlsx_estimate.EXTRAS:
             xlsx_estimate.EXTRAS[table.key](ws, last, len(table.columns), report.estimate, language)
     props = wb.properties
-    props.title = f"{_(REPORT_TITLE)} \u2013 {visible(report.client)}".strip(" \u2013")
+    props.title = f"{_(report.title)} \u2013 {visible(report.client)}".strip(" \u2013")
     props.subject = visible(report.project)
     props.creator = "mailsurvey"
     props.lastModifiedBy = "mailsurvey"
