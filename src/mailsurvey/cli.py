@@ -16,7 +16,15 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .config import ActiveDirectorySource, ConfigError, DnsSource, ImapSource, LoadedConfig, load
+from .config import (
+    ActiveDirectorySource,
+    ConfigError,
+    DnsSource,
+    ImapSource,
+    LoadedConfig,
+    MailFilesSource,
+    load,
+)
 from .report.text import visible
 from .scan import FatalScanError, ScanResult, run_scan
 from .store import Store, StoreError
@@ -71,6 +79,10 @@ def check_config(config: Annotated[Path, typer.Argument(help="The YAML config fi
             where = ", ".join(src.nameservers or ["the system resolver"])
             domains = src.domains if isinstance(src.domains, str) else ", ".join(src.domains)
             out.print(f"{src.name}: dns {domains} via {where}", highlight=False, markup=False)
+            continue
+        if isinstance(src, MailFilesSource):
+            what = f"{src.name}: mail_files {src.path}, {len(loaded.accounts[src.name])} mailboxes"
+            out.print(what, highlight=False, markup=False)
             continue
         if isinstance(src, ActiveDirectorySource):
             scope, security = f"base {src.base_dn}", str(src.security)

@@ -408,10 +408,37 @@ class DnsSource(_Strict):
         return None if self.nameservers is None else [_nameserver(n) for n in self.nameservers]
 
 
+class MailFilesSource(_Strict):
+    """Mail exports on disk, where nothing can be connected to: every entry of ``path``
+    (a file or a directory) is one mailbox, its format recognised from what it is
+    (.pst/.ost, a Maildir, a directory of mbox files, one mbox file)."""
+
+    name: str
+    type: Literal["mail_files"]
+    path: Path = Field(description="a directory with one file or directory per mailbox")
+    domain: str | None = Field(
+        None, description="added to an entry named without @: jan.pst is jan@<domain>"
+    )
+    mailboxes: Path | None = Field(
+        None,
+        description="a CSV file with columns entry,address[,kind]: whose mailbox each entry "
+        "of path is; only the entries it lists are read",
+    )
+    concurrency: int = Field(2, ge=1, le=16, description="mailboxes read at once")
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str | None) -> str | None:
+        if v is not None and (not v or "@" in v or any(c.isspace() for c in v)):
+            raise ValueError("a mail domain such as acme.nl")
+        return v
+
+
 Source = Annotated[
-    ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource, Field(discriminator="type")
+    ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource | MailFilesSource,
+    Field(discriminator="type"),
 ]
-SOURCE_TYPES = ("imap", "active_directory", "exchange", "dns")
+SOURCE_TYPES = ("imap", "active_directory", "exchange", "dns", "mail_files")
 
 
 class ProbeSettings(_Strict):
@@ -639,6 +666,9 @@ def load(path: Path) -> LoadedConfig:
                 )
         elif isinstance(src, ImapSource | ExchangeSource):
             accounts[src.name] = _accounts(src, i, problems)
+        if isinstance(src, MailFilesSource):
+            accounts[src.name] = _mail_files_accounts(src, i, problems)
+            continue
         if isinstance(src, DnsSource):
             if src.domains == "from_ad" and not directories:
                 problems.append(
@@ -700,8 +730,15 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     def fix_list(p: Path | list[Account] | str) -> Path | list[Account] | str:
         return fix(p) or p if isinstance(p, Path) else p
 
-    sources: list[ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource] = []
+    sources: list[
+        ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource | MailFilesSource
+    ] = []
     for s in config.sources:
+        if isinstance(s, MailFilesSource):
+            sources.append(
+                s.model_copy(update={"path": fix(s.path), "mailboxes": fix(s.mailboxes)})
+            )
+            continue
         if isinstance(s, DnsSource):  # no paths
             sources.append(s)
             continue
@@ -743,6 +780,32 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             s.model_copy(update={"ca_file": fix(s.ca_file), "auth": auth, "accounts": accounts})
         )
     return config.model_copy(update={"output_dir": fix(config.output_dir), "sources": sources})
+
+
+def _mail_files_accounts(src: MailFilesSource, index: int, problems: list[str]) -> list[Account]:
+    """The mailboxes the files of ``src`` hold, found before the scan starts."""
+    from .collectors.mail_files import DiscoveryError, discover
+
+    if not src.path.is_dir():
+        what = "is not a directory" if src.path.exists() else "does not exist"
+        problems.append(
+            f"sources[{index}].path: {src.path} {what}; expected a directory with one file "
+            "or directory per mailbox"
+        )
+        return []
+    if src.mailboxes is not None and not src.mailboxes.is_file():
+        problems.append(f"sources[{index}].mailboxes: {src.mailboxes} does not exist")
+        return []
+    try:
+        boxes = discover(src)
+    except DiscoveryError as exc:
+        key = "mailboxes" if src.mailboxes is not None else "path"
+        problems += [f"sources[{index}].{key}: {p}" for p in exc.problems]
+        return []
+    except OSError as exc:
+        problems.append(f"sources[{index}].path: cannot read {exc.filename}: {exc.strerror}")
+        return []
+    return [Account.model_validate({"address": b.address, "kind": b.kind}) for b in boxes]
 
 
 def _accounts(src: ImapSource | ExchangeSource, index: int, problems: list[str]) -> list[Account]:

@@ -35,6 +35,15 @@ from .collectors.ews import ExchangeContext, Throttled, scan_mailbox
 from .collectors.imap import NotAttempted, SourceContext, scan_account
 from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
+from .collectors.mail_files import (
+    DiscoveryError,
+    FilesContext,
+    UnreadableFile,
+    discover,
+    reason_for_errno,
+    scan_mailbox_files,
+)
+from .collectors.mail_files_read import DamagedFile
 from .config import (
     Account,
     ActiveDirectorySource,
@@ -42,6 +51,7 @@ from .config import (
     ExchangeSource,
     ImapSource,
     LoadedConfig,
+    MailFilesSource,
 )
 from .mailbox_list import from_directory
 from .model import AcceptedDomain, Identity, Reason, ScanInfo, Status, Unit, UnitKind
@@ -99,6 +109,10 @@ def classify(exc: BaseException) -> tuple[Reason, str]:
             return _dns_reason(exc)
         case dns.exception.Timeout():
             return Reason.TIMEOUT, f"no DNS answer in time: {text}"
+        case UnreadableFile():
+            return reason_for_errno(exc.errno), f"cannot read: {text}"
+        case DamagedFile():
+            return Reason.PROTOCOL, f"damaged or not a mail file: {text}"
         case ssl.SSLCertVerificationError():
             return (
                 Reason.TLS,
@@ -149,12 +163,13 @@ class FatalScanError(Exception):
 
 
 def shared_secret(
-    src: ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource, interactive: bool
+    src: ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource | MailFilesSource,
+    interactive: bool,
 ) -> Secret | None:
     """The credential every unit of a source uses (master password, one token, the
     directory's bind password); resolved before the scan starts, so a prompt comes first."""
-    if isinstance(src, DnsSource):
-        return None  # public records: no credential
+    if isinstance(src, DnsSource | MailFilesSource):
+        return None  # public records, files: no credential
     if isinstance(src, ActiveDirectorySource):
         ref = src.secret_ref(f"{src.name} bind user {src.bind_user}", src.bind_user)
     elif isinstance(src, ExchangeSource) and src.auth.method == "oauth2":
@@ -223,6 +238,8 @@ def run_scan(
                 _scan_exchange(src, loaded, secrets[src.name], store, resume, progress)
             elif isinstance(src, DnsSource):
                 _scan_dns(src, store, resume, progress)
+            elif isinstance(src, MailFilesSource):
+                _scan_mail_files(src, loaded, store, resume, progress)
             else:
                 _scan_imap(src, loaded, secrets[src.name], store, resume, progress)
                 if probe and config.probe.enabled:
@@ -429,3 +446,23 @@ def _scan_dns(src: DnsSource, store: Store, resume: bool, progress: Progress) ->
         )
         store.finish_partition(unit, [record])
         progress.advance(task)
+
+
+def _scan_mail_files(
+    src: MailFilesSource, loaded: LoadedConfig, store: Store, resume: bool, progress: Progress
+) -> None:
+    """One unit per mailbox (a file or directory of ``src.path``), one per folder."""
+    try:
+        boxes = {b.address: b for b in discover(src)}
+    except (DiscoveryError, OSError) as exc:
+        raise FatalScanError(f"{src.name}: {src.path}: {exc}") from None
+    accounts = [a for a in loaded.accounts[src.name] if a.address in boxes]
+    done_accounts = store.ok_keys(src.name, UnitKind.ACCOUNT) if resume else set()
+    done_folders = store.ok_keys(src.name, UnitKind.FOLDER) if resume else set()
+    todo = [a for a in accounts if a.address not in done_accounts]
+    task = progress.add_task(src.name, total=len(accounts), completed=len(accounts) - len(todo))
+    ctx = FilesContext(src, store, classify)
+    store.write_server(ctx.server(list(boxes.values())))
+    in_pool(src.name, src.concurrency,
+            lambda a: scan_mailbox_files(ctx, boxes[a.address], done_folders), todo,
+            ctx.stop, lambda: progress.advance(task))  # fmt: skip

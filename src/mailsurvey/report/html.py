@@ -36,6 +36,10 @@ from .views import (
 TEMPLATE = "report.html.j2"
 _UNITS = ("KB", "MB", "GB", "TB")
 _BASE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+ROW_LIMIT = 100  # a longer table shows its first rows and a "show all" button (report.js)
+FILTER_FROM = 10  # a table with more rows gets a filter
+SHORT_TEXT = 40  # a text cell this short stays on one line (an address, "lab-dovecot")
+_CSS_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,36 @@ def _asset(name: str) -> Markup:
     return Markup(text)  # noqa: S704 - our own file, checked above
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: every character but letters, digits and spaces as a
+    hexadecimal escape (ended by a space, which the escape takes), so scanned text can never
+    end the string, the rule or the style element."""
+    return '"' + "".join(c if c in _CSS_PLAIN else f"\\{ord(c):X} " for c in text) + '"'
+
+
+def page_css(report: Report, fmt: Formatter) -> Markup:
+    """The printed page's header and footer (CSS margin boxes): client, project, the scan's
+    start and the page number on every page."""
+    _ = fmt._
+    who = " · ".join(visible(t) for t in (report.client, report.project) if t)
+    started = fmt.datetime(report.started) if report.started else _("unknown")
+    scan = f"{_(report.title)} · {_('Scan started (UTC)')}: {started}"
+    page = _("Page %(page)s of %(pages)s") % {"page": "\x00page\x00", "pages": "\x00pages\x00"}
+    # the translation's words around the two counters: "Strona " page " z " pages
+    parts = page.split("\x00")
+    counter = " ".join(
+        f"counter({part})" if i % 2 else css_string(part) for i, part in enumerate(parts) if part
+    )
+    boxes = (
+        ("top-left", css_string(who)),
+        ("top-right", css_string(scan)),
+        ("bottom-left", css_string(f"mailsurvey {__version__}")),
+        ("bottom-right", counter),
+    )
+    rules = " ".join(f"@{box} {{ content: {content}; }}" for box, content in boxes)
+    return Markup(f"@page {{ {rules} }}")  # noqa: S704 - every text escaped by css_string
+
+
 def csp(script: str) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     return f"{_BASE_CSP}; script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
@@ -264,7 +298,8 @@ def _cards_and_banners(report: Report, fmt: Formatter) -> tuple[list[Card], list
 
 def build(report: Report, language: str) -> str:
     """The HTML document as a string."""
-    from .html_gantt import gantt  # builds on this module's Formatter
+    from .html_charts import largest_mailboxes, size_histogram, waves_chart
+    from .html_gantt import gantt  # these build on this module's Formatter
 
     fmt = Formatter(language)
     estimate = report.estimate
@@ -272,10 +307,23 @@ def build(report: Report, language: str) -> str:
     script = _asset("report.js")
     cards, banners = _cards_and_banners(report, fmt)
     started = report.started
+    summary_charts = (largest_mailboxes(report.mailboxes, fmt), size_histogram(report.totals, fmt))
+    waves = report.waves
+    charts = {
+        "summary": [c for c in summary_charts if c is not None],
+        "waves": [c for c in (waves_chart(waves.waves, report.mailboxes, fmt),) if c]
+        if waves
+        else [],
+    }
     return env.get_template(TEMPLATE).render(
         lang=language,
         csp=csp(str(script)),
         css=_asset("report.css"),
+        page_css=page_css(report, fmt),
+        row_limit=ROW_LIMIT,
+        filter_from=FILTER_FROM,
+        short=SHORT_TEXT,
+        charts=charts,
         script=script,
         title=fmt._(report.title),
         summary_title=fmt._(SUMMARY),
