@@ -20,6 +20,7 @@ from .config import (
     ActiveDirectorySource,
     ConfigError,
     DnsSource,
+    ExchangeExportSource,
     ImapSource,
     LoadedConfig,
     MailFilesSource,
@@ -79,6 +80,11 @@ def check_config(config: Annotated[Path, typer.Argument(help="The YAML config fi
             where = ", ".join(src.nameservers or ["the system resolver"])
             domains = src.domains if isinstance(src.domains, str) else ", ".join(src.domains)
             out.print(f"{src.name}: dns {domains} via {where}", highlight=False, markup=False)
+            continue
+        if isinstance(src, ExchangeExportSource):
+            dates = src.dates or f"the culture in {src.files.export_info}"
+            what = f"{src.name}: exchange_export {src.path} (dates as {dates})"
+            out.print(what, highlight=False, markup=False)
             continue
         if isinstance(src, MailFilesSource):
             what = f"{src.name}: mail_files {src.path}, {len(loaded.accounts[src.name])} mailboxes"

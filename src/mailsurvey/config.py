@@ -408,6 +408,69 @@ class DnsSource(_Strict):
         return None if self.nameservers is None else [_nameserver(n) for n in self.nameservers]
 
 
+class ExchangeExportFiles(_Strict):
+    """The files of an export, as sample_configs/exchange-export.ps1 names them."""
+
+    mailbox_statistics: str = "MailboxStatistics.csv"
+    folder_statistics: str = "MailboxFolderStatistics.csv"
+    devices: str = "MobileDeviceStatistics.csv"
+    mailbox_permissions: str = "MailboxPermission.csv"
+    recipient_permissions: str = "RecipientPermission.csv"
+    servers: str = "ExchangeServer.csv"
+    export_info: str = "ExportInfo.csv"  # the session's culture, when the script wrote it
+
+
+class ExchangeExportSource(_Strict):
+    """CSV files an admin exported in the Exchange Management Shell (where the consultant
+    cannot connect): sample_configs/exchange-export.ps1 writes them."""
+
+    name: str
+    type: Literal["exchange_export"]
+    path: Path = Field(description="the directory holding the exported CSV files")
+    files: ExchangeExportFiles = Field(default_factory=ExchangeExportFiles)
+    culture: str | None = Field(
+        None,
+        description="the admin's session culture, how its dates are written (default: as "
+        "the script recorded it in ExportInfo.csv)",
+    )
+    date_format: str | None = Field(
+        None, description="a strptime format for the dates, instead of the culture's"
+    )
+    timezone: str | None = Field(
+        None, description="the admin's session time zone (default: plan.timezone)"
+    )
+
+    @model_validator(mode="after")
+    def _culture(self) -> ExchangeExportSource:
+        from .collectors.exchange_export_parse import CULTURES
+
+        if self.culture and self.culture not in CULTURES and self.date_format is None:
+            raise ValueError(
+                f"culture: found {self.culture!r}; expected one of {', '.join(CULTURES)}, "
+                "or date_format with the culture's date pattern"
+            )
+        return self
+
+    @property
+    def dates(self) -> str | None:
+        """The strptime format of the export's dates; None: as the export says."""
+        from .collectors.exchange_export_parse import CULTURES
+
+        return self.date_format or CULTURES.get(self.culture or "")
+
+    @field_validator("date_format")
+    @classmethod
+    def _format(cls, v: str | None) -> str | None:
+        if v is not None and not re.search(r"%[dmY]", v):
+            raise ValueError('a strptime format such as "%d-%m-%Y %H:%M:%S"')
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        return None if v is None else PlanSettings._zone(v)
+
+
 class MailFilesSource(_Strict):
     """Mail exports on disk, where nothing can be connected to: every entry of ``path``
     (a file or a directory) is one mailbox, its format recognised from what it is
@@ -435,10 +498,15 @@ class MailFilesSource(_Strict):
 
 
 Source = Annotated[
-    ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource | MailFilesSource,
+    ImapSource
+    | ActiveDirectorySource
+    | ExchangeSource
+    | DnsSource
+    | ExchangeExportSource
+    | MailFilesSource,
     Field(discriminator="type"),
 ]
-SOURCE_TYPES = ("imap", "active_directory", "exchange", "dns", "mail_files")
+SOURCE_TYPES = ("imap", "active_directory", "exchange", "dns", "exchange_export", "mail_files")
 
 
 class ProbeSettings(_Strict):
@@ -669,6 +737,16 @@ def load(path: Path) -> LoadedConfig:
         if isinstance(src, MailFilesSource):
             accounts[src.name] = _mail_files_accounts(src, i, problems)
             continue
+        if isinstance(src, ExchangeExportSource):
+            statistics = src.path / src.files.mailbox_statistics
+            if not src.path.is_dir():
+                problems.append(f"sources[{i}].path: {src.path} is not a directory")
+            elif not statistics.is_file():
+                problems.append(
+                    f"sources[{i}].files.mailbox_statistics: {statistics} does not exist "
+                    "(sample_configs/exchange-export.ps1 writes it)"
+                )
+            continue
         if isinstance(src, DnsSource):
             if src.domains == "from_ad" and not directories:
                 problems.append(
@@ -731,13 +809,21 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         return fix(p) or p if isinstance(p, Path) else p
 
     sources: list[
-        ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource | MailFilesSource
+        ImapSource
+        | ActiveDirectorySource
+        | ExchangeSource
+        | DnsSource
+        | ExchangeExportSource
+        | MailFilesSource
     ] = []
     for s in config.sources:
         if isinstance(s, MailFilesSource):
             sources.append(
                 s.model_copy(update={"path": fix(s.path), "mailboxes": fix(s.mailboxes)})
             )
+            continue
+        if isinstance(s, ExchangeExportSource):
+            sources.append(s.model_copy(update={"path": fix(s.path)}))
             continue
         if isinstance(s, DnsSource):  # no paths
             sources.append(s)

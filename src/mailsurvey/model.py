@@ -59,6 +59,7 @@ class UnitKind(enum.StrEnum):
     PARTITION = "partition"  # a directory partition: domain, configuration
     PROBE = "probe"  # the throughput probe of one source (key: the source's name)
     DOMAIN = "domain"  # the DNS records of one mail domain (key: the domain)
+    FILE = "file"  # one file of an export (key: the file's name)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from .assess.methods import PROFILES
 from .collectors.ad import BindRejected, scan_directory
 from .collectors.dns import forget_cached_answers, make_resolver, scan_domain
 from .collectors.ews import ExchangeContext, Throttled, scan_mailbox
+from .collectors.exchange_export import scan_export
 from .collectors.imap import NotAttempted, SourceContext, scan_account
 from .collectors.imap_probe import probe_imap
 from .collectors.imap_session import AuthRejected, TlsUnavailable
@@ -48,6 +49,7 @@ from .config import (
     Account,
     ActiveDirectorySource,
     DnsSource,
+    ExchangeExportSource,
     ExchangeSource,
     ImapSource,
     LoadedConfig,
@@ -163,12 +165,17 @@ class FatalScanError(Exception):
 
 
 def shared_secret(
-    src: ImapSource | ActiveDirectorySource | ExchangeSource | DnsSource | MailFilesSource,
+    src: ImapSource
+    | ActiveDirectorySource
+    | ExchangeSource
+    | DnsSource
+    | ExchangeExportSource
+    | MailFilesSource,
     interactive: bool,
 ) -> Secret | None:
     """The credential every unit of a source uses (master password, one token, the
     directory's bind password); resolved before the scan starts, so a prompt comes first."""
-    if isinstance(src, DnsSource | MailFilesSource):
+    if isinstance(src, DnsSource | ExchangeExportSource | MailFilesSource):
         return None  # public records, files: no credential
     if isinstance(src, ActiveDirectorySource):
         ref = src.secret_ref(f"{src.name} bind user {src.bind_user}", src.bind_user)
@@ -238,6 +245,8 @@ def run_scan(
                 _scan_exchange(src, loaded, secrets[src.name], store, resume, progress)
             elif isinstance(src, DnsSource):
                 _scan_dns(src, store, resume, progress)
+            elif isinstance(src, ExchangeExportSource):
+                _scan_export(src, loaded, store, progress)
             elif isinstance(src, MailFilesSource):
                 _scan_mail_files(src, loaded, store, resume, progress)
             else:
@@ -250,6 +259,21 @@ def run_scan(
         result.counts[f"{kind}:{status}"] = n
     result.failures = store.units_where(names, (Status.FAILED, Status.PARTIAL))
     return result
+
+
+def _scan_export(
+    src: ExchangeExportSource, loaded: LoadedConfig, store: Store, progress: Progress
+) -> None:
+    """The export is read whole every time (files are cheap to read; a mailbox committed
+    again replaces its rows, so --resume duplicates nothing)."""
+    task = progress.add_task(src.name, total=None)
+    scan_export(
+        src,
+        store,
+        loaded.config.plan.timezone,
+        lambda n: progress.update(task, total=n),
+        lambda: progress.advance(task),
+    )
 
 
 def _scan_imap(

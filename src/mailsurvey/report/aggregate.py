@@ -26,6 +26,7 @@ _KIND_LABELS = {
     UnitKind.FOLDER: N_("Folders"),
     UnitKind.PARTITION: N_("Directory partitions"),
     UnitKind.PROBE: N_("Throughput probes"),
+    UnitKind.FILE: N_("Export files"),
 }
 _BUCKETS = len(SIZE_BUCKETS) + 1
 _OVER_35MB = SIZE_BUCKETS.index(35 * 1024 * 1024) + 1  # first bucket >= 35 MB

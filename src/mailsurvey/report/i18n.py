@@ -89,6 +89,7 @@ KIND_WORDS = {
     UnitKind.FOLDER: Word("Folder"),
     UnitKind.PARTITION: Word("Directory partition"),
     UnitKind.PROBE: Word("Throughput probe"),
+    UnitKind.FILE: Word("Export file"),
 }
 MAILBOX_KIND_WORDS = {
     "user": Word("User"),
@@ -103,7 +104,12 @@ AREA_WORDS = {  # the part of a mailbox a folder is in (Exchange; IMAP folders: 
     "archive": Word("Online archive"),
     "archive_recoverable": Word("Archive: Recoverable Items"),
 }
-SECURITY_WORDS = {"tls": Word("TLS"), "starttls": Word("STARTTLS"), "plain": Word("Unencrypted")}
+SECURITY_WORDS = {
+    "tls": Word("TLS"),
+    "starttls": Word("STARTTLS"),
+    "plain": Word("Unencrypted"),
+    "file": Word("Files (no connection)"),
+}
 COMPLETE = Word("Complete")
 INCOMPLETE = Word("Incomplete")
 WHOLE_MAILBOX = Word("(whole mailbox)")

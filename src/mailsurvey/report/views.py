@@ -182,7 +182,7 @@ def _sources(inv: Inventory) -> Table:
             (
                 name,
                 s.host,
-                str(s.port),
+                str(s.port) if s.port else None,  # 0: files, no connection
                 s.software or NOT_KNOWN,
                 s.version or NOT_KNOWN,
                 security,
