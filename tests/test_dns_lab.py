@@ -8,12 +8,17 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
+from mailsurvey.assess.dns_changes import measured_mx_ttl
 from mailsurvey.config import load
 from mailsurvey.lab import DnsInfo
 from mailsurvey.model import DnsDomain, Reason, Status, UnitKind
+from mailsurvey.report import jsonout, render
+from mailsurvey.report.i18n import NOT_KNOWN
+from mailsurvey.report.views import build_report
 from mailsurvey.scan import run_scan
 from mailsurvey.store import Store
 
@@ -24,6 +29,7 @@ def scan(tmp_path: Path, nameserver: str, domains: list[str], timeout: float = 3
     config = {
         "project": "dns",
         "client": "Acme BV",
+        "targets": ["exo-imap", "google-dms"],
         "sources": [
             {
                 "name": "dns",
@@ -140,3 +146,46 @@ def test_silent_nameserver_times_out(tmp_path: Path) -> None:
         store = scan(tmp_path, f"127.0.0.1:{port}", ["acme.nl"], timeout=0.5)
     unit = store.unit("dns", UnitKind.DOMAIN, "acme.nl")
     assert unit.status is Status.FAILED and unit.reason is Reason.TIMEOUT
+
+
+def test_report_sheet_and_what_to_change(
+    scanned: tuple[Store, dict[str, Any]], tmp_path: Path
+) -> None:
+    store, truth = scanned
+    inv = store.inventory()
+    assert measured_mx_ttl(inv.dns_domains) == 86400  # the longest: acme.be's
+    report = build_report(inv)
+    sheet = next(t for t in report.sheets if t.key == "dns")
+    keys = [c.key for c in sheet.columns]
+    rows = {r[0]: dict(zip(keys, r, strict=True)) for r in sheet.rows}
+    assert set(rows) == set(truth["domains"])
+    assert rows["acme.nl"]["mx_ttl"] == 14400 and rows["acme.be"]["spf_lookups"] == 11
+    assert rows["acme-legacy.nl"]["mx"] != NOT_KNOWN and rows["acme-legacy.nl"]["mx_ttl"] is None
+    changes = sheet.extras[0]
+    ckeys = [c.key for c in changes.columns]
+    got = [dict(zip(ckeys, r, strict=True)) for r in changes.rows]
+
+    def one(domain: str, target: str, record: str) -> dict[str, Any]:
+        return next(
+            c for c in got
+            if (c["domain"], c["target"], c["record"]) == (domain, target, record)
+        )  # fmt: skip
+
+    assert one("acme.nl", "exo-imap", "MX")["required"] == "0 acme-nl.mail.protection.outlook.com"
+    assert one("acme.nl", "google-dms", "MX")["required"] == "1 smtp.google.com"
+    nl_spf = one("acme.nl", "exo-imap", "SPF")
+    assert (nl_spf["spf_after"], nl_spf["over_limit"]) == (6, False)  # 4 + 2
+    be_spf = one("acme.be", "google-dms", "SPF")
+    assert (be_spf["spf_after"], be_spf["over_limit"]) == (15, True)  # 11 + 4
+    assert one("acme.nl", "exo-imap", "MX TTL")["required"] == "300"
+    assert one("acme.nl", "exo-imap", "Autodiscover")["required"] == "autodiscover.outlook.com"
+    assert all(c["domain"] != "partner-relay.example" for c in got)
+    paths = render(inv, tmp_path, ("xlsx", "html", "json"), "nl")
+    assert len(paths) == 3
+    document = json.loads(next(p for p in paths if p.suffix == ".json").read_text("utf-8"))
+    jsonschema.validate(document, jsonout.schema())
+    assert len(document["dns"]["domains"]) == 4
+    assert "dns_domains" not in document["directory"]
+    legacy = next(c for c in document["dns"]["changes"]
+                  if c["domain"] == "acme-legacy.nl" and c["record"] == "spf")  # fmt: skip
+    assert legacy["action"] == "merge"

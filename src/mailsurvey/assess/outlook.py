@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ..config import PlanSettings
 from ..store import Inventory
+from .dns_changes import measured_mx_ttl
 from .estimate import Forecast, forecast
 from .methods import PROFILES
 from .plan import Timeline, timeline
@@ -51,4 +52,7 @@ def outlook(inv: Inventory, now: datetime | None = None) -> Outlook | None:
         return forecast(inv, method, k, uplink_mbit=settings.uplink_mbit)
 
     planned = settings.concurrency or method.default_concurrency
-    return Outlook(settings, at_concurrency(planned), timeline(settings, at_concurrency, at), at)
+    # the MX TTL the DNS scan measured, where the config does not give one
+    measured = measured_mx_ttl(inv.dns_domains) if settings.mx_ttl is None else None
+    plan = timeline(settings, at_concurrency, at, mx_ttl=measured)
+    return Outlook(settings, at_concurrency(planned), plan, at)

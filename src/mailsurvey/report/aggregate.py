@@ -26,6 +26,7 @@ _KIND_LABELS = {
     UnitKind.FOLDER: N_("Folders"),
     UnitKind.PARTITION: N_("Directory partitions"),
     UnitKind.PROBE: N_("Throughput probes"),
+    UnitKind.DOMAIN: N_("Mail domains"),
     UnitKind.FILE: N_("Export files"),
 }
 _BUCKETS = len(SIZE_BUCKETS) + 1

@@ -89,6 +89,7 @@ KIND_WORDS = {
     UnitKind.FOLDER: Word("Folder"),
     UnitKind.PARTITION: Word("Directory partition"),
     UnitKind.PROBE: Word("Throughput probe"),
+    UnitKind.DOMAIN: Word("Mail domain"),
     UnitKind.FILE: Word("Export file"),
 }
 MAILBOX_KIND_WORDS = {

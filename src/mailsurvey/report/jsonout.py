@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, store_codec
 from ..model import (
+    DnsDomain,
     Folder,
     InboxRule,
     Mailbox,
@@ -251,9 +252,10 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
         "directory": {
             table: [asdict(r) for r in getattr(inv, table)]
             for kind, (table, _) in store_codec.RECORD_TABLES.items()
-            if kind not in (ProbeSample, InboxRule)
+            if kind not in (ProbeSample, InboxRule, DnsDomain)
         },
         "probe_samples": [asdict(s) for s in inv.probe_samples],
+        "dns": _dns(inv),
         "directory_readiness": [asdict(f) for f in report.directory_findings],
         "forecast": _forecast(report.outlook) if report.outlook else None,
         "timeline": _timeline(report.outlook) if report.outlook else None,
@@ -309,3 +311,14 @@ def build(inv: Inventory, report: Report) -> bytes:
 def schema() -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return loaded
+
+
+def _dns(inv: Inventory) -> dict[str, Any]:
+    """The DNS source's domains and, per target of the config, what to change at cutover."""
+    from ..assess.dns_changes import changes
+    from .views_dns import config_targets
+
+    return {
+        "domains": [asdict(d) for d in inv.dns_domains],
+        "changes": [asdict(c) for c in changes(inv.dns_domains, config_targets(inv))],
+    }

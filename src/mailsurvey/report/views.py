@@ -437,6 +437,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     """``now`` (aware; default: the current moment) is what the start moment is planned from."""
     from ..assess.outlook import outlook
     from .views_directory import directory_sheets, readiness  # builds on this module's types
+    from .views_dns import dns_sheets
     from .views_estimate import estimate_view
     from .views_exchange import exchange_sheets, exchange_summary
     from .views_readiness import readiness_view
@@ -476,6 +477,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
             *(estimate.sheets if estimate else ()),
             ready.sheet,
             *((planned.sheet,) if planned else ()),
+            *dns_sheets(inv),
             _errors(inv),
             _observations(inv),
         ),
