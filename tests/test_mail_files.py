@@ -314,3 +314,23 @@ def test_command_line_scan_writes_the_workbook(tmp_path: Path) -> None:
     assert got[("bob@acme.nl", "Archives/2023")]["Messages"] == 1
     summary = [r for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "exports"]
     assert [(r[1], r[3]) for r in summary] == [(str(exports), "Maildir, mbox, PST")]
+
+
+def test_dovecot_fs_layout_and_a_directory_without_mail(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    erin = exports / "erin@acme.nl"
+    maildir(erin, {"1.M1P1.host,S=1200:2,S": message(1200, "Mon, 01 Jan 2024 00:00:00 +0000")})
+    # LAYOUT=fs: folders are nested directories (a parent without cur/new only holds others)
+    maildir(erin / "Archief" / "2023", {"2.M1P1.host:2,S": message(800, None)})
+    maildir(erin / "Gel&APY-scht")
+    (exports / "frank@acme.nl").mkdir()  # nothing in it: failed, never an empty mailbox
+    inv = scan(tmp_path, exports)
+    got = folders(inv, "erin@acme.nl")
+    assert {p: (f.messages, f.bytes, f.depth) for p, f in got.items()} == {
+        "INBOX": (1, 1200, 0),
+        "Archief/2023": (1, 800, 1),
+        "Gelöscht": (0, 0, 0),
+    }
+    frank = next(u for u in inv.units if u.key == "frank@acme.nl")
+    assert (frank.status, frank.reason) == (Status.FAILED, Reason.PROTOCOL)
+    assert "no mbox folder found" in frank.message
