@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,12 +13,30 @@ import pytest
 from markupsafe import escape
 
 from mailsurvey.assess.methods import PROFILES
+from mailsurvey.model import Mailbox, Status, Unit, UnitKind
 from mailsurvey.report import render
+from mailsurvey.report.html import ROW_LIMIT, css_string
+from mailsurvey.report.i18n import templates_dir
+from mailsurvey.store import Inventory, folder_unit_key
 
 try:
-    from test_report_data import CJK, CONTROL, CONTROL_VISIBLE, POLISH, sample_inventory
+    from test_report_data import (
+        CJK,
+        CONTROL,
+        CONTROL_VISIBLE,
+        POLISH,
+        _folder,
+        sample_inventory,
+    )
 except ImportError:  # tests/ imported as a package
-    from tests.test_report_data import CJK, CONTROL, CONTROL_VISIBLE, POLISH, sample_inventory
+    from tests.test_report_data import (
+        CJK,
+        CONTROL,
+        CONTROL_VISIBLE,
+        POLISH,
+        _folder,
+        sample_inventory,
+    )
 
 
 def _html(tmp_path: Path, language: str = "en") -> str:
@@ -132,6 +151,157 @@ def test_failures_and_insecure_source_are_at_the_top(tmp_path: Path) -> None:
     assert "EXAMINE timed out after 60 s" in errors and "Broken" in errors
 
 
+def _css_text(css: str) -> list[str]:
+    """The quoted strings of a CSS text, their escapes decoded (what a browser shows)."""
+    escape = re.compile(r"\\([0-9A-Fa-f]{1,6}) ?")
+    return [escape.sub(lambda m: chr(int(m[1], 16)), q) for q in re.findall(r'"([^"]*)"', css)]
+
+
+def _print_css(html: str) -> str:
+    start = html.index("@media print")
+    return html[start : html.index("</style>", start)]
+
+
 def test_print_stylesheet(tmp_path: Path) -> None:
     html = _html(tmp_path)
-    assert "@media print" in html and "@page" in html
+    css = re.sub(r"\s+", " ", _print_css(html))
+    for rule in (
+        "size: A4 landscape",
+        "print-color-adjust: exact",
+        "thead { display: table-header-group; }",
+        "section.sheet { break-before: page; }",
+        "a { color: inherit; text-decoration: none; }",
+    ):
+        assert rule in css, rule
+    hidden = css.split("nav.toc", 1)[1].split("}", 1)[0]  # nav, filters, "show all", footer
+    assert ".toolbar .controls" in hidden and "p.more" in hidden and "display: none" in hidden
+    avoid = re.search(r"([^{}]*)\{ break-inside: avoid; \}", css)
+    assert avoid is not None and {"tr", "figure.chart"} <= {s.strip() for s in avoid[1].split(",")}
+
+
+def test_printed_pages_carry_the_client_the_scan_and_the_page_number(tmp_path: Path) -> None:
+    html = _html(tmp_path, "pl")
+    (page_css,) = re.findall(r'<style media="print">(.*?)</style>', html, re.S)
+    # scanned text is escaped for CSS: no quote, angle bracket or brace of its own
+    contents = re.findall(r"content: ([^;]*);", page_css)
+    assert len(contents) == 4
+    for content in contents:
+        assert not set(re.sub(r'"[^"]*"|counter\((page|pages)\)|\s', "", content))
+        assert "<" not in content and "&" not in content
+    top_left, top_right, _, bottom_right = (_css_text(c) for c in contents)
+    assert top_left == ["Łódź Sp. z o.o. / ACME · Łódź <migration> & more"]
+    assert top_right == [
+        "Analiza przed migracją poczty e-mail · Początek skanowania (UTC): 20 lis 2026 09:30"
+    ]
+    assert bottom_right == ["Strona ", " z "]
+    assert contents[3] == '"Strona " counter(page) " z " counter(pages)'
+
+
+def test_css_string_keeps_any_text_inside_its_quotes() -> None:
+    hostile = '"; } body { display: none } </style><script>x</script>\\ \n\x00'
+    quoted = css_string(hostile)
+    inner = quoted[1:-1]
+    assert quoted[0] == quoted[-1] == '"'
+    assert not set(inner) & set('"<>{};\n\x00/') - {"\\"}
+    assert _css_text(quoted) == [hostile]
+
+
+def _grown(extra_folders: int = 150, hostile: str = "") -> Inventory:
+    """The sample with a mailbox of many folders (a long table) and, given, a hostile address."""
+    inv = sample_inventory()
+    address = hostile or "many@acme.example"
+    folders = [
+        _folder(address, f"Projects/{i:03}", i, (i + 1) * 4096) for i in range(extra_folders)
+    ]
+    units = [Unit("hosting", UnitKind.ACCOUNT, address, Status.OK)]
+    units += [
+        Unit("hosting", UnitKind.FOLDER, folder_unit_key(address, f.path), Status.OK)
+        for f in folders
+    ]
+    return replace(
+        inv,
+        folders=[*inv.folders, *folders],
+        units=[*inv.units, *units],
+        mailboxes=[*inv.mailboxes, Mailbox("hosting", address, display_name=hostile or None)],
+    )
+
+
+def _render(inv: Inventory, tmp_path: Path, language: str = "en") -> str:
+    (path,) = render(inv, tmp_path, formats=["html"], language=language)
+    return path.read_text(encoding="utf-8")
+
+
+def test_charts_are_inline_svg_with_a_title_and_no_reference(tmp_path: Path) -> None:
+    html = _render(_grown(), tmp_path)
+    parsed = _parse(html)
+    ids = {a["id"] for _, a in parsed.tags if a.get("id")}
+    svgs = [a for t, a in parsed.tags if t == "svg"]
+    assert len(svgs) >= 3  # largest mailboxes, message sizes, waves (and the Gantt)
+    for attrs in svgs:
+        assert attrs["role"] == "img" and attrs["viewbox"]
+        labelled = (attrs["aria-labelledby"] or "").split()
+        assert len(labelled) == 2 and set(labelled) <= ids
+    for key in ("largest", "histogram", "waves"):
+        assert f'id="chart-{key}"' in html, key
+    figure = html[html.index('id="chart-largest"') :]
+    figure = figure[: figure.index("</figure>")]
+    assert "many@acme.example" in figure and "The 2 largest mailboxes" in figure
+    assert "Mailboxes whose size is unknown, left out: 2" in figure  # bob and carol
+    assert "<image" not in html and "<use" not in html and "<foreignObject" not in html
+
+
+def test_chart_labels_are_escaped_and_control_characters_visible(tmp_path: Path) -> None:
+    hostile = "<script>alert(2)</script>\x01@acme.example"
+    html = _render(_grown(5, hostile), tmp_path)
+    figure = html[html.index('id="chart-largest"') :]
+    figure = figure[: figure.index("</figure>")]
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;\u2401@acme.example" in figure
+    assert "<script>alert(2)" not in html and "\x01" not in html
+    assert [t for t, _ in _parse(html).tags].count("script") == 1
+
+
+def test_long_tables_have_a_filter_a_column_choice_and_show_all(tmp_path: Path) -> None:
+    inv = _grown()
+    html = _render(inv, tmp_path)
+    parsed = _parse(html)
+    total = len(inv.folders)
+    assert total > ROW_LIMIT
+    (bar,) = [a for t, a in parsed.tags if t == "div" and a.get("data-table") == "t-folders"]
+    assert bar["data-limit"] == str(ROW_LIMIT)
+    (more,) = [a for t, a in parsed.tags if t == "button" and a.get("data-table") == "t-folders"]
+    assert more["data-text"] == "Show all {count} rows"
+    assert f"Show all {total:,} rows" in html and f"Rows: {total:,}" in html
+    counts = {a["data-some"] for t, a in parsed.tags if t == "span" and a.get("data-some")}
+    assert counts == {"Rows: {shown} of {count}"}
+    # the column choice lists the table's headers, in order
+    section = html[html.index('<section class="sheet" id="folders"') :]
+    section = section[: section.index("</section>")]
+    options = re.findall(r'<option value="(-?\d+)">([^<]*)</option>', section)
+    headers = re.findall(r'<th scope="col" class="[^"]*">([^<]*)</th>', section)
+    assert options[0] == ("-1", "All columns")
+    assert [text for _, text in options[1:]] == headers
+    assert [int(v) for v, _ in options[1:]] == list(range(len(headers)))
+    # a short table has a count, but no filter and no "show all"
+    permissions = html[html.index('<section class="sheet" id="permissions"') :]
+    permissions = permissions[: permissions.index("</section>")]
+    assert "Rows: 2" in permissions and "input" not in permissions and "button" not in permissions
+
+
+def test_every_id_is_unique_and_every_anchor_has_its_target(tmp_path: Path) -> None:
+    html = _render(_grown(), tmp_path)
+    parsed = _parse(html)
+    ids = [a["id"] for _, a in parsed.tags if a.get("id")]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    anchors = {(a["href"] or "")[1:] for _, a in parsed.tags if a.get("href")}
+    assert anchors and anchors <= set(ids)
+    targets = [a.get("data-table") for _, a in parsed.tags if a.get("data-table")]
+    assert targets and set(targets) <= set(ids)
+
+
+def test_script_is_the_file_that_is_hashed_and_needs_no_eval(tmp_path: Path) -> None:
+    html = _html(tmp_path)
+    (script,) = _parse(html).scripts
+    assert script == (templates_dir() / "report.js").read_text(encoding="utf-8")
+    for banned in ("eval(", "new Function", "innerHTML", 'setTimeout("', "fetch(", "XMLHttp"):
+        assert banned not in script, banned
+    assert not re.search(r"<[a-z]+[^>]* on[a-z]+=", html)  # no inline event handler
