@@ -11,6 +11,7 @@ import base64
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 import jinja2
 from babel.dates import format_date, format_time
@@ -19,6 +20,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from .i18n import Phrase, Word, locale, moment, say, templates_dir, translations
+from .money import html_text
 from .text import visible
 from .views import (
     NUMERIC,
@@ -87,7 +89,7 @@ class Formatter:
         self.language = language
         self.locale = locale(language)
 
-    def number(self, value: float, pattern: str | None = None) -> str:
+    def number(self, value: float | Decimal, pattern: str | None = None) -> str:
         return str(format_decimal(value, format=pattern, locale=self.locale))
 
     def size(self, value: int) -> str:
@@ -107,10 +109,12 @@ class Formatter:
             text += " " + str(format_time(value, "HH:mm", locale=self.locale))
         return text
 
-    def hours(self, seconds: float) -> str:
+    def hours(self, seconds: float | Decimal) -> str:
         return f"{self.number(seconds / 3600, '#,##0.0')} h"
 
-    def cell(self, value: Value, kind: Kind, alert: bool = False, decimals: int = 1) -> Cell:
+    def cell(
+        self, value: Value, kind: Kind, alert: bool = False, decimals: int = 1, unit: str = ""
+    ) -> Cell:
         cls, sort = "text", None
         if value is None:
             if kind in NUMERIC:
@@ -131,6 +135,8 @@ class Formatter:
         elif isinstance(value, datetime):
             text = self.datetime(value, with_time=kind is not Kind.DATE)
             cls, sort = "date", value.isoformat()
+        elif kind is Kind.MONEY and isinstance(value, Decimal | int):
+            text, cls, sort = html_text(value, unit, self.language), "num", str(value)
         elif kind is Kind.PERCENT:
             text = str(format_percent(value, "#,##0.0%", locale=self.locale))
             cls, sort = "num", repr(value)
@@ -149,7 +155,7 @@ class Formatter:
         headers = tuple(self.header(c) for c in table.columns)
         rows = tuple(
             tuple(
-                self.cell(v, c.kind, is_alert(c, v), c.decimals)
+                self.cell(v, c.kind, is_alert(c, v), c.decimals, c.unit or "")
                 for c, v in zip(table.columns, row, strict=True)
             )
             for row in table.rows
@@ -178,7 +184,7 @@ class Formatter:
         rows = tuple(
             (
                 Cell(self._(f.label)),
-                self.cell(f.value, f.kind, f.alert),
+                self.cell(f.value, f.kind, f.alert, unit=f.unit or ""),
                 Cell(self._(f.note.msgid) if f.note else "", "note"),
             )
             for f in block.facts

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -261,6 +262,7 @@ def document(inv: Inventory, report: Report) -> dict[str, Any]:
         "timeline": _timeline(report.outlook) if report.outlook else None,
         "readiness": _readiness(report),
         "waves": _waves(report),
+        "quote": _quote(report),
     }
 
 
@@ -300,6 +302,66 @@ def _waves(report: Report) -> dict[str, Any] | None:
         "set_aside": [asdict(x) for x in w.set_aside],
         "edges": [{"a": e.a, "b": e.b, "grants": [asdict(g) for g in e.grants]} for e in w.edges],
         "dropped_grantees": [asdict(x) for x in w.dropped_grantees],
+    }
+
+
+def _quote(report: Report) -> dict[str, Any] | None:
+    """Amounts as decimal strings (never floats), each rounded half up to the currency's
+    minor unit; GiB and hours exact."""
+    if report.quote is None:
+        return None
+    from ..assess.quote import rounded
+
+    q = report.quote.quote
+    cur = q.pricing.currency
+
+    def money(v: Decimal | None) -> str | None:
+        return None if v is None else str(rounded(v, cur))
+
+    prices = q.pricing.model_dump(mode="json", exclude={"currency", "exclude"})
+    return {
+        "currency": cur,
+        "prices": prices,
+        "exclude": list(q.pricing.exclude),
+        "licence_target": q.licence_target,
+        "lines": [
+            {
+                "source": x.source,
+                "address": x.address,
+                "kind": x.kind,
+                "billed": x.billed,
+                "excluded": None if x.excluded is None else asdict(x.excluded),
+                "bytes": x.bytes,
+                "gib": None if x.gib is None else f"{x.gib.normalize():f}",
+                "archive": x.archive,
+                "licence": x.licence,
+                "licence_why": x.licence_why,
+                "mailbox_fee": money(x.mailbox_fee),
+                "size_fee": money(x.size_fee),
+                "archive_fee": money(x.archive_fee),
+                "total": money(x.total),
+            }
+            for x in q.lines
+        ],
+        "effort": {
+            "p50_s": q.effort.p50_s,
+            "p90_s": q.effort.p90_s,
+            "complete": q.effort.complete,
+            "hours": None if q.effort.hours is None else str(q.effort.hours),
+        },
+        "components": [
+            {
+                "code": c.code,
+                "quantity": None if c.quantity is None else f"{c.quantity.normalize():f}",
+                "unit_price": str(c.unit_price),
+                "amount": money(c.amount),
+                "complete": c.complete,
+            }
+            for c in q.components
+        ],
+        "total": money(q.total),
+        "complete": q.complete,
+        "by_hand": list(q.by_hand),
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..model import SIZE_BUCKET_LABELS, DirectoryFinding, Mailbox, Status, UnitKind
@@ -38,6 +39,7 @@ from .i18n import (
 if TYPE_CHECKING:
     from ..assess.outlook import Outlook
     from .views_estimate import EstimateView
+    from .views_quote import QuoteView
     from .views_readiness import ReadinessView
     from .views_waves import WavesView
 
@@ -56,10 +58,13 @@ class Kind(enum.Enum):
     HOURS = "hours"  # a duration in seconds, shown in hours
     FLOAT = "float"  # a number with ``decimals`` decimals; the label says the unit
     MOMENT = "moment"  # a naive wall-clock moment in the column's zone, shown with weekday
+    MONEY = "money"  # a Decimal amount in the currency (ISO 4217) that ``unit`` names
 
 
-Value = str | Word | Phrase | int | float | bool | datetime | None
-NUMERIC = frozenset({Kind.INT, Kind.BYTES, Kind.GB, Kind.PERCENT, Kind.HOURS, Kind.FLOAT})
+Value = str | Word | Phrase | int | float | bool | datetime | Decimal | None
+NUMERIC = frozenset(
+    {Kind.INT, Kind.BYTES, Kind.GB, Kind.PERCENT, Kind.HOURS, Kind.FLOAT, Kind.MONEY}
+)
 TIMES = frozenset({Kind.DATE, Kind.DATETIME, Kind.MOMENT})
 
 
@@ -96,6 +101,7 @@ class Fact:
     kind: Kind = Kind.TEXT
     note: Word | None = None
     alert: bool = False
+    unit: str | None = None  # Kind.MONEY: the currency
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class Report:
     estimate: EstimateView | None = None  # their views
     readiness: ReadinessView | None = None  # the checks' findings per target
     waves: WavesView | None = None  # the migration waves (None: no mailbox)
+    quote: QuoteView | None = None  # the quote (None: the config has no pricing)
     title: str = REPORT_TITLE  # msgid: the report's heading (a scan diff has its own)
     cards: tuple[Fact, ...] | None = None  # the HTML's key figures instead of the totals'
 
@@ -440,6 +447,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     from .views_dns import dns_sheets
     from .views_estimate import estimate_view
     from .views_exchange import exchange_sheets, exchange_summary
+    from .views_quote import quote_view
     from .views_readiness import readiness_view
     from .views_waves import waves_view
 
@@ -451,6 +459,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     totals = aggregate.totals(inv, mailboxes)
     ready = readiness_view(inv)
     planned = waves_view(inv, seen)
+    quoted = quote_view(inv, seen, ready.targets)
     cov = aggregate.coverage(inv)
     info = inv.info
     return Report(
@@ -467,6 +476,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
             _histogram(totals),
             *exchange_summary(inv),
             *(estimate.summary if estimate else ()),
+            *((quoted.summary,) if quoted else ()),
         ),
         sheets=(
             _mailboxes(mailboxes),
@@ -477,6 +487,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
             *(estimate.sheets if estimate else ()),
             ready.sheet,
             *((planned.sheet,) if planned else ()),
+            *((quoted.sheet,) if quoted else ()),
             *dns_sheets(inv),
             _errors(inv),
             _observations(inv),
@@ -494,4 +505,5 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
         estimate=estimate,
         readiness=ready,
         waves=planned,
+        quote=quoted,
     )

@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -26,6 +27,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
 from .i18n import N_, Phrase, Word, say, translations
+from .money import excel_format
 from .text import visible
 from .views import (
     NUMERIC,
@@ -42,7 +44,7 @@ from .views import (
 from .views import Value as ViewValue
 
 Gettext = Callable[[str], str]
-CellValue = str | int | float | datetime | None
+CellValue = str | int | float | Decimal | datetime | None
 
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -83,11 +85,18 @@ def header(column: Column | Fact, _: Gettext) -> str:
 
 
 def cell_value(
-    value: ViewValue, kind: Kind, _: Gettext, decimals: int = 1, language: str = "en"
+    value: ViewValue,
+    kind: Kind,
+    _: Gettext,
+    decimals: int = 1,
+    language: str = "en",
+    unit: str | None = None,
 ) -> tuple[CellValue, str]:
-    """(value to store, number format) for one view value."""
+    """(value to store, number format) for one view value; ``unit``: a MONEY currency."""
     if value is None:
         return None, "General"
+    if kind is Kind.MONEY and isinstance(value, Decimal | int):
+        return value, excel_format(unit, language)
     if isinstance(value, Word):
         return _(value.msgid), "@"
     if isinstance(value, Phrase):
@@ -154,7 +163,7 @@ def _write_rows(
     r = top
     for r, row in enumerate(rows, start=top + 1):
         for c, (column, value) in enumerate(zip(columns, row, strict=True), start=left):
-            stored, fmt = cell_value(value, column.kind, _, column.decimals, language)
+            stored, fmt = cell_value(value, column.kind, _, column.decimals, language, column.unit)
             cell = put(ws, r, c, stored, fmt)
             if is_alert(column, value):
                 _alert(cell)
@@ -185,7 +194,7 @@ def write_facts(
     for r, fact in enumerate(block.facts, start=top):
         label = header(fact, _)
         put(ws, r, 1, label).font = Font(bold=True)
-        stored, fmt = cell_value(fact.value, fact.kind, _, language=language)
+        stored, fmt = cell_value(fact.value, fact.kind, _, language=language, unit=fact.unit)
         cell = put(ws, r, 2, stored, fmt)
         if fact.value is None and (fact.kind in NUMERIC or fact.kind in TIMES):
             put(ws, r, 3, _("unknown"))
