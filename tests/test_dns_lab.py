@@ -15,7 +15,7 @@ import yaml
 from mailsurvey.assess.dns_changes import measured_mx_ttl
 from mailsurvey.config import load
 from mailsurvey.lab import DnsInfo
-from mailsurvey.model import DnsDomain, Reason, Status, UnitKind
+from mailsurvey.model import AcceptedDomain, DnsDomain, Reason, Status, Unit, UnitKind
 from mailsurvey.report import jsonout, render
 from mailsurvey.report.i18n import NOT_KNOWN
 from mailsurvey.report.views import build_report
@@ -189,3 +189,27 @@ def test_report_sheet_and_what_to_change(
     legacy = next(c for c in document["dns"]["changes"]
                   if c["domain"] == "acme-legacy.nl" and c["record"] == "spf")  # fmt: skip
     assert legacy["action"] == "merge"
+
+
+def test_domains_from_the_directory(dns_lab: DnsInfo, tmp_path: Path) -> None:
+    """domains: from_ad reads the accepted domains a directory scan stored before."""
+    config = {
+        "project": "dns",
+        "client": "Acme BV",
+        "sources": [
+            {"name": "dc", "type": "active_directory", "host": "127.0.0.9",
+             "bind_user": "ACME\\svc", "password_env": "UNUSED", "base_dn": "DC=acme,DC=local"},
+            {"name": "dns", "type": "dns", "domains": "from_ad",
+             "nameservers": [f"127.0.0.1:{dns_lab.port}"]},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "dns.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    store = Store(tmp_path / "scan.sqlite")
+    unit = Unit("dc", UnitKind.PARTITION, "configuration", Status.OK)
+    accepted = [AcceptedDomain("dc", n, "authoritative", n == "acme.nl")
+                for n in ("acme.nl", "ACME.be")]  # fmt: skip
+    store.finish_partition(unit, accepted)
+    run_scan(load(path), store, only=["dns"], show_progress=False)
+    assert sorted(r.domain for r in store.records(DnsDomain)) == ["acme.be", "acme.nl"]
+    assert _record(store, "acme.be").spf_lookups == 11

@@ -371,9 +371,9 @@ def _lab_dir(value: Path | None) -> Path:
 
 @lab_app.command("up")
 def lab_up(lab_dir: LabDir = None) -> None:
-    """Start the lab's Dovecot, its seeded Samba AD DC and its Exchange (EWS) server on
-    loopback (installs them when root; the DC needs root)."""
-    from .demo import start_directory, start_exchange
+    """Start the lab's Dovecot, its seeded Samba AD DC, its Exchange (EWS) server and its
+    DNS server (Knot) on loopback (installs them when root; the DC needs root)."""
+    from .demo import start_directory, start_dns, start_exchange
     from .lab import LabError, up
 
     where = _lab_dir(lab_dir)
@@ -395,17 +395,22 @@ def lab_up(lab_dir: LabDir = None) -> None:
     if ews is not None:
         out.print(f"Exchange (EWS) at {ews.url}, service account {ews.service_user}",
                   highlight=False, markup=False)  # fmt: skip
+    dns = start_dns(where, err)
+    if dns is not None:
+        out.print(f"DNS (Knot) on {dns.host}:{dns.port}: {', '.join(dns.domains)}",
+                  highlight=False, markup=False)  # fmt: skip
 
 
 @lab_app.command("down")
 def lab_down(lab_dir: LabDir = None) -> None:
-    """Stop the Dovecot, the DC and the EWS server this lab started (by their pid files);
-    data stays."""
-    from .lab import ad_down, down, ews_down
+    """Stop the Dovecot, the DC, the EWS and the DNS server this lab started (by their pid
+    files); data stays."""
+    from .lab import ad_down, dns_down, down, ews_down
 
     down(_lab_dir(lab_dir))
     ad_down(_lab_dir(lab_dir))
     ews_down(_lab_dir(lab_dir))
+    dns_down(_lab_dir(lab_dir))
     out.print("lab stopped")
 
 
@@ -435,12 +440,13 @@ def lab_seed(
 @lab_app.command("status")
 def lab_status(lab_dir: LabDir = None) -> None:
     """Say whether the lab's servers run, and where."""
-    from .lab import ad_status, ews_status, status
+    from .lab import ad_status, dns_status, ews_status, status
 
     for name, facts in (
         ("dovecot", status(_lab_dir(lab_dir))),
         ("samba", ad_status(_lab_dir(lab_dir))),
         ("exchange", ews_status(_lab_dir(lab_dir))),
+        ("dns", dns_status(_lab_dir(lab_dir))),
     ):
         for key, value in facts.items():
             out.print(f"{name} {key}: {value}", highlight=False, markup=False)

@@ -13,6 +13,7 @@ from rich.console import Console
 from .config import ConfigError, load
 from .lab import (
     AdInfo,
+    DnsInfo,
     EwsInfo,
     LabError,
     LabInfo,
@@ -20,6 +21,7 @@ from .lab import (
     ad_seed,
     ad_up,
     default_lab_dir,
+    dns_up,
     ews_up,
     seed,
     up,
@@ -44,13 +46,14 @@ def lab_config(
     ews: EwsInfo | None = None,
     probe: dict[str, object] | None = None,
     plan: dict[str, object] | None = None,
+    dns: DnsInfo | None = None,
     **source_changes: object,
 ) -> Path:
     """sample_configs/lab.yaml pointed at this lab (its port, CA, secrets, accounts) and
     writing into ``out_dir``; ``source_changes`` override keys of the IMAP source,
     ``probe`` and ``plan`` keys of those sections. The directory source stays only when
     ``ad`` (the lab's running DC) is given, an Exchange source is added when ``ews`` (the
-    lab's EWS server) is."""
+    lab's EWS server) is, a DNS source when ``dns`` (the lab's DNS server) is."""
     data = yaml.safe_load((sample_configs_dir() / "lab.yaml").read_text(encoding="utf-8"))
     imap = next(s for s in data["sources"] if s["type"] == "imap")
     imap.update(
@@ -91,6 +94,16 @@ def lab_config(
                 "mailboxes": sorted(truth["mailboxes"]),
             }
         )
+    if dns is not None:  # the directory's accepted domains, or the lab's own list
+        data["sources"].append(
+            {
+                "name": "lab-dns",
+                "type": "dns",
+                "domains": "from_ad" if ad is not None else list(dns.domains),
+                "nameservers": [f"{dns.host}:{dns.port}"],
+                "dkim_selectors": [dns.dkim_selector],
+            }
+        )
     for section, changes in (("probe", probe), ("plan", plan)):
         if changes:
             data[section] = {**data.get(section, {}), **changes}
@@ -128,6 +141,17 @@ def start_exchange(lab_dir: Path, err: Console) -> EwsInfo | None:
         return None
 
 
+def start_dns(lab_dir: Path, err: Console) -> DnsInfo | None:
+    """The lab's DNS server (Knot) with the organisation's mail domains; None, and why,
+    where it cannot start."""
+    try:
+        return dns_up(lab_dir)
+    except LabError as exc:
+        err.print(f"the DNS lab (Knot) is not part of this demo: {exc}", highlight=False,
+                  markup=False)  # fmt: skip
+        return None
+
+
 def demo_cutover(today: date | None = None) -> str:
     """The demo's cutover: a Monday 07:00 three to four weeks ahead (a fixed date in the
     sample config would soon lie in the past)."""
@@ -152,7 +176,10 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
     ad = start_directory(lab_dir, err)
     out.print("starting the Exchange server (EWS) ...")
     ews = start_exchange(lab_dir, err)
-    config_path = lab_config(info, out_dir.resolve(), ad, ews=ews, plan={"cutover": demo_cutover()})
+    out.print("starting the DNS server (Knot) ...")
+    dns = start_dns(lab_dir, err)
+    cutover: dict[str, object] = {"cutover": demo_cutover()}
+    config_path = lab_config(info, out_dir.resolve(), ad, ews=ews, plan=cutover, dns=dns)
     try:
         loaded = load(config_path)
         with Store(out_dir / "scan.sqlite") as store:
@@ -170,6 +197,9 @@ def run_demo(out_dir: Path, out: Console, err: Console) -> int:
     if ad is not None:
         parts = result.counts.get("partition:ok", 0)
         out.print(f"scanned {parts}/2 partitions of its directory", highlight=False)
+    if dns is not None:
+        domains = result.counts.get("domain:ok", 0)
+        out.print(f"read the DNS records of {domains} mail domains", highlight=False)
     for path in paths:
         out.print(f"report: {path.resolve()}", highlight=False)
     command = sys.argv[0] if sys.argv[0].endswith("mailsurvey") else "mailsurvey"
