@@ -254,13 +254,16 @@ def test_the_workbook_has_a_gantt_chart_of_the_schedule(
     path = reports("fits", "en")["xlsx"]
     with zipfile.ZipFile(path) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 1
-        xml = z.read(charts[0]).decode()
+        xmls = [z.read(n).decode() for n in charts]
+    (xml,) = [x for x in xmls if "'Estimate'!" in x]  # the others: Summary, Waves
     assert '<barDir val="bar"/>' in xml and '<grouping val="stacked"/>' in xml
     # the invisible start series (the namespace prefix is whatever the XML writer chose:
     # another library in the process may have registered its own)
     assert re.search(r"<(\w+:)?noFill", xml)
     assert "<cat><strRef><f>'Estimate'!$P$2:$P$9</f>" in xml  # names of the mailboxes
+    start = re.search(r"<(\w+:)?ser>.*?</(\w+:)?ser>", xml, re.S)  # nameless in the legend
+    assert start and re.search(r"<(\w+:)?v> </(\w+:)?v>", start.group(0))
+    assert re.search(r'<(\w+:)?crosses val="max"/>', xml)  # the hours along the bottom
     ws = openpyxl.load_workbook(path)["Estimate"]
     assert len(ws._charts) == 1
     # its data, beside the table: one row per forecast mailbox, hours as numbers

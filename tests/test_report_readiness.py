@@ -1,4 +1,4 @@
-"""The Readiness and Waves sheets, their HTML sections and their part of inventory.json."""
+"""The Findings and Waves sheets, their HTML sections and their part of inventory.json."""
 
 from __future__ import annotations
 
@@ -49,8 +49,8 @@ def _render(tmp_path: Path, language: str, inv: Inventory | None = None) -> dict
 
 def test_readiness_lists_a_blocker_translated(tmp_path: Path) -> None:
     for language, sheet, title, blocker in (
-        ("nl", "Gereedheid", "Mailboxen boven het quotum van het doel", "Blokkade"),
-        ("pl", "Gotowość", "Skrzynki ponad limit celu", "Bloker"),
+        ("nl", "Bevindingen", "Mailboxen boven het quotum van het doel", "Blokkade"),
+        ("pl", "Ustalenia", "Skrzynki ponad limit celu", "Bloker"),
     ):
         rows = _sheet(_render(tmp_path, language)[".xlsx"], sheet)
         found = [r for r in rows if r[2] == title and r[3] == "big@x"]
@@ -60,7 +60,7 @@ def test_readiness_lists_a_blocker_translated(tmp_path: Path) -> None:
 
 
 def test_partial_findings_show_at_least_or_unknown_never_fine(tmp_path: Path) -> None:
-    rows = _sheet(_render(tmp_path, "en")[".xlsx"], "Readiness")
+    rows = _sheet(_render(tmp_path, "en")[".xlsx"], "Findings")
     half = [r for r in rows if r[3] == "half@x"]
     assert half and all(r[6] in ("At least", "Unknown") for r in half), half
     over = [r for r in half if r[2] == "Mailboxes over the target's quota"]
@@ -97,7 +97,7 @@ def test_waves_sheet_locks_computed_cells_and_unlocks_editable_ones(tmp_path: Pa
 def test_hostile_names_stay_text(tmp_path: Path) -> None:
     paths = _render(tmp_path, "en")
     wb = load_workbook(paths[".xlsx"])
-    cells = [c for row in wb["Readiness"].iter_rows() for c in row]
+    cells = [c for row in wb["Findings"].iter_rows() for c in row]
     hostile = [c for c in cells if c.value in (HOSTILE_FOLDER, HOSTILE_BOX)]
     assert {c.value for c in hostile} == {HOSTILE_FOLDER, HOSTILE_BOX}
     assert all(c.data_type == "s" for c in hostile)
@@ -122,7 +122,7 @@ def test_json_holds_readiness_and_waves_and_validates(tmp_path: Path) -> None:
 
 def test_without_targets_the_section_says_which_key_to_set(tmp_path: Path) -> None:
     paths = _render(tmp_path, "en", _inventory([]))
-    rows = _sheet(paths[".xlsx"], "Readiness")
+    rows = _sheet(paths[".xlsx"], "Findings")
     assert any(isinstance(r[0], str) and "targets" in r[0] for r in rows)
     assert "set the config key targets" in paths[".html"].read_text(encoding="utf-8")
     doc = json.loads(paths[".json"].read_text(encoding="utf-8"))
@@ -130,7 +130,7 @@ def test_without_targets_the_section_says_which_key_to_set(tmp_path: Path) -> No
 
 
 def test_a_finding_alike_for_every_target_is_shown_once(tmp_path: Path) -> None:
-    rows = _sheet(_render(tmp_path, "en", _inventory(["exo-imap", "imap"]))[".xlsx"], "Readiness")
+    rows = _sheet(_render(tmp_path, "en", _inventory(["exo-imap", "imap"]))[".xlsx"], "Findings")
     gone = [r for r in rows if r[3] == "gone@x"]
     assert len(gone) == 1 and gone[0][0] == "Every target assessed"
 

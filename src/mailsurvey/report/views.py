@@ -443,6 +443,7 @@ def _observations(inv: Inventory) -> Table:
 def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     """``now`` (aware; default: the current moment) is what the start moment is planned from."""
     from ..assess.outlook import outlook
+    from .views_about import about_sheet
     from .views_directory import directory_sheets, readiness  # builds on this module's types
     from .views_dns import dns_sheets
     from .views_estimate import estimate_view
@@ -462,11 +463,12 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     quoted = quote_view(inv, seen, ready.targets)
     cov = aggregate.coverage(inv)
     info = inv.info
+    generated = now.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     return Report(
         client=info.client if info else "",
         project=info.project if info else "",
         started=utc_naive(info.started) if info else None,
-        generated=now.astimezone(UTC).replace(tzinfo=None, microsecond=0),
+        generated=generated,
         summary=(
             _scan_facts(inv),
             _sources(inv),
@@ -491,6 +493,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
             *dns_sheets(inv),
             _errors(inv),
             _observations(inv),
+            about_sheet(inv, generated),  # always the last sheet
         ),
         coverage=tuple(cov),
         coverage_ok=cov[-1].ok_share,

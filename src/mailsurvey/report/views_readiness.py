@@ -263,7 +263,7 @@ def readiness_view(inv: Inventory) -> ReadinessView:
         )
     sheet = Table(
         "readiness",
-        N_("Readiness"),
+        N_("Findings"),
         _COLUMNS,
         tuple(_rows(inv, findings, targets)),
         frozen_columns=3,

@@ -13,6 +13,7 @@ through ``visible()`` first.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -26,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
+from . import xlsx_format
 from .i18n import N_, Phrase, Word, say, translations
 from .money import excel_format
 from .text import visible
@@ -47,6 +49,9 @@ Gettext = Callable[[str], str]
 CellValue = str | int | float | Decimal | datetime | None
 
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
+MAX_WIDTH = 60  # characters: the widest a column is made
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_ROW_PT = 15.0  # a row's default height
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ALERT_FILL = PatternFill("solid", fgColor="FFC7CE")
 _ALERT_FONT = Font(color="9C0006", bold=True)
@@ -139,6 +144,15 @@ def _alert(cell: Any) -> None:
     cell.font = _ALERT_FONT
 
 
+def _wrap(ws: Any, cell: Any, text: str, width: int) -> None:
+    """Wrap a text longer than its column can grow, and make its row tall enough for it
+    (neither Excel nor LibreOffice sizes a row written without a height)."""
+    cell.alignment = _WRAP
+    lines = sum(max(1, math.ceil(len(line) / (width - 2))) for line in text.splitlines())
+    row = ws.row_dimensions[cell.row]
+    row.height = max(row.height or _ROW_PT, min(_ROW_PT * lines, 409))  # 409: Excel's most
+
+
 def _text_len(value: CellValue) -> int:
     if isinstance(value, str):
         return max((len(line) for line in value.splitlines()), default=0)
@@ -162,29 +176,31 @@ def _write_rows(
         widths[c] = max(widths.get(c, 0), len(text) + 3)
     r = top
     for r, row in enumerate(rows, start=top + 1):
+        wrapped = False
         for c, (column, value) in enumerate(zip(columns, row, strict=True), start=left):
             stored, fmt = cell_value(value, column.kind, _, column.decimals, language, column.unit)
             cell = put(ws, r, c, stored, fmt)
             if is_alert(column, value):
                 _alert(cell)
+            length = _text_len(stored) + 2
+            if isinstance(stored, str) and length > min(column.width * 2, MAX_WIDTH):
+                _wrap(ws, cell, stored, min(column.width * 2, MAX_WIDTH))
+                wrapped = True
             if r - top <= 500:
-                widths[c] = max(widths.get(c, 0), min(_text_len(stored) + 2, column.width * 2))
+                widths[c] = max(widths.get(c, 0), min(length, column.width * 2))
+        if wrapped:  # a tall row: every cell at the top, beside the start of the long text
+            for c in range(left, left + len(columns)):
+                cell = ws.cell(row=r, column=c)
+                cell.alignment = Alignment(
+                    horizontal=cell.alignment.horizontal, wrap_text=cell.alignment.wrap_text,
+                    vertical="top",
+                )  # fmt: skip
     return r
 
 
 def _set_widths(ws: Any, widths: dict[int, int]) -> None:
     for c, width in widths.items():
-        ws.column_dimensions[get_column_letter(c)].width = min(max(width, 8), 60)
-
-
-def _print_setup(ws: Any, title_rows: str | None = None) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
+        ws.column_dimensions[get_column_letter(c)].width = min(max(width, 8), MAX_WIDTH)
 
 
 def write_facts(
@@ -207,8 +223,12 @@ def write_facts(
     return r
 
 
-def _write_summary(ws: Any, report: Report, _: Gettext, language: str) -> None:
+def _write_summary(ws: Any, report: Report, _: Gettext, language: str) -> str:
+    """The summary's blocks, then its charts; returns the print area."""
+    from . import xlsx_charts  # builds on this module's writers
+
     widths: dict[int, int] = {}
+    blocks: dict[str, tuple[int, int]] = {}  # a table block's key -> (header row, last row)
     put(ws, 1, 1, _(report.title)).font = Font(bold=True, size=16, color="1F3A5F")
     put(ws, 2, 1, visible(report.client)).font = Font(size=12)
     r = 3
@@ -222,12 +242,16 @@ def _write_summary(ws: Any, report: Report, _: Gettext, language: str) -> None:
         if isinstance(block, FactList):
             r = write_facts(ws, r + 1, block, _, widths, language)
         else:
-            r = write_block(ws, r + 1, block, _, widths, language)
+            head = r + 1
+            r = write_block(ws, head, block, _, widths, language)
+            blocks[block.key] = (head, r)
             r = write_notes(ws, r + 1, block, language)
-    put(ws, r + 2, 1, _(NOTE)).font = Font(italic=True, color="5B6878")
+    r += 2
+    put(ws, r, 1, _(NOTE)).font = Font(italic=True, color="5B6878")
     _set_widths(ws, widths)
+    r, right = xlsx_charts.summary_charts(ws, r + 2, report, blocks, _, language)
     ws.sheet_view.showGridLines = False
-    _print_setup(ws)
+    return f"A1:{get_column_letter(max(ws.max_column, right))}{r}"
 
 
 def write_block(
@@ -260,7 +284,6 @@ def _write_table(ws: Any, table: Table, _: Gettext, language: str) -> int:
     for c in range(1, len(table.columns) + 1):
         ws.cell(row=1, column=c).alignment = Alignment(wrap_text=True, vertical="center")
     _set_widths(ws, widths)
-    _print_setup(ws, "1:1")
     return max(last, 2)
 
 
@@ -274,8 +297,8 @@ def write_notes(ws: Any, top: int, table: Table, language: str) -> int:
     return max(r, top - 1)
 
 
-def _after_table(ws: Any, last: int, table: Table, _: Gettext, language: str) -> None:
-    """Notes, then the extra tables, below the sheet's table."""
+def _after_table(ws: Any, last: int, table: Table, _: Gettext, language: str) -> int:
+    """Notes, then the extra tables, below the sheet's table; returns the last row used."""
     widths: dict[int, int] = {}
     r = write_notes(ws, last + 2, table, language)
     for extra in table.extras:
@@ -285,6 +308,7 @@ def _after_table(ws: Any, last: int, table: Table, _: Gettext, language: str) ->
     for c, width in widths.items():
         dim = ws.column_dimensions[get_column_letter(c)]
         dim.width = max(dim.width or 0, min(max(width, 8), 60))
+    return r if table.notes or table.extras else last
 
 
 def _protect(ws: Any, table: Table, _: Gettext) -> None:
@@ -316,23 +340,26 @@ def build(report: Report, language: str) -> bytes:
     wb = Workbook()
     summary = wb.active
     summary.title = sheet_name(_(SUMMARY))
-    from . import xlsx_estimate  # builds on this module's writers
+    from . import xlsx_charts, xlsx_estimate  # build on this module's writers
 
-    _write_summary(summary, report, _, language)
+    xlsx_format.print_setup(summary, report, _, [_write_summary(summary, report, _, language)])
     for table in report.sheets:
         ws = wb.create_sheet(sheet_name(_(table.title), wb.sheetnames))
         last = _write_table(ws, table, _, language)
-        _after_table(ws, last, table, _, language)
+        end = _after_table(ws, last, table, _, language)
+        right = max(len(t.columns) for t in (table, *table.extras))
         _protect(ws, table, _)
+        sides: tuple[str, ...] = ()  # blocks beside the table, printed on pages of their own
         if report.estimate is not None and table.key in xlsx_estimate.EXTRAS:
-            xlsx_estimate.EXTRAS[table.key](ws, last, len(table.columns), report.estimate, language)
-    props = wb.properties
-    props.title = f"{_(report.title)} \u2013 {visible(report.client)}".strip(" \u2013")
-    props.subject = visible(report.project)
-    props.creator = "mailsurvey"
-    props.lastModifiedBy = "mailsurvey"
-    props.language = language
-    props.created = props.modified = report.generated
+            extra = xlsx_estimate.EXTRAS[table.key]
+            end, sides = extra(ws, last, end, len(table.columns), report.estimate, language)
+        if table.key in xlsx_charts.SHEET_CHARTS:
+            end, chart_right = xlsx_charts.SHEET_CHARTS[table.key](ws, end + 3, report, _, language)
+            right = max(right, chart_right)
+        xlsx_format.conditional(ws, table, _, last)
+        main = f"A1:{get_column_letter(right)}{end}"
+        xlsx_format.print_setup(ws, report, _, [main, *sides], "1:1")
+    xlsx_format.properties(wb, report, _, language)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
