@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -156,7 +157,9 @@ class WorkbookFacts:
 def read_workbook(path: Path) -> WorkbookFacts:
     """What a client's spreadsheet shows of a workbook: every sheet's values with their
     type (a formula has type "f"), and which cells of protected sheets stay editable."""
-    wb = load_workbook(path)
+    with warnings.catch_warnings():  # parts openpyxl does not read (x14 extensions)
+        warnings.filterwarnings("ignore", ".* extension is not supported", UserWarning)
+        wb = load_workbook(path)
     try:
         cells: dict[str, dict[str, CellFacts]] = {}
         protected: dict[str, set[str]] = {}

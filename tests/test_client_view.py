@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,7 @@ class Opened:
 @pytest.fixture(scope="module")
 def libreoffice(rendered: Rendered, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Opened]:
     """Every language's workbook opened by LibreOffice once to print (PDF) and once to save
-    (xlsx), each as one call for all languages, with a profile of its own."""
+    (xlsx): two calls for all languages, side by side."""
     if shutil.which("soffice") is None:
         missing("LibreOffice (soffice)", "Debian package libreoffice-calc")
     work = tmp_path_factory.mktemp("libreoffice")
@@ -149,11 +150,18 @@ def libreoffice(rendered: Rendered, tmp_path_factory: pytest.TempPathFactory) ->
     for language in LANGUAGES:  # one name each: LibreOffice names its output after the input
         originals[language] = work / f"workbook-{language}.xlsx"
         shutil.copyfile(rendered.reports[language]["xlsx"], originals[language])
-    profile = work / "profile"
-    pdfs = soffice_convert(originals.values(), "pdf", work / "pdf", profile)
-    resaved = soffice_convert(
-        originals.values(), "xlsx:Calc MS Excel 2007 XML", work / "resaved", profile
-    )
+    with ThreadPoolExecutor(2) as pool:  # two LibreOffice instances: a profile each
+        printing = pool.submit(
+            soffice_convert, originals.values(), "pdf", work / "pdf", work / "profile-pdf"
+        )
+        saving = pool.submit(
+            soffice_convert,
+            originals.values(),
+            "xlsx:Calc MS Excel 2007 XML",
+            work / "resaved",
+            work / "profile-xlsx",
+        )
+        pdfs, resaved = printing.result(), saving.result()
     opened = {}
     for language, original in originals.items():
         pdf = shutil.copyfile(pdfs[original], artifacts(pdfs[original].name))
@@ -174,9 +182,9 @@ def test_libreoffice_opens_and_prints_every_sheet(
     assert pages >= len(opened.ours.sheets), (pages, opened.ours.sheets)
     printed = squeezed(opened.printed)
     for title, cells in opened.ours.cells.items():  # each sheet's first heading is on paper
-        first = cells.get("A1")
-        assert first is not None and isinstance(first.value, str), title
-        assert squeezed(first.value) in printed, (title, first.value)
+        first = next((c.value for c in cells.values() if isinstance(c.value, str)), None)
+        assert first is not None, title
+        assert squeezed(first) in printed, (title, first)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -272,11 +280,12 @@ def test_chromium_prints_every_section(browser: Any, rendered: Rendered) -> None
 
 
 def column_values(page: Any, table: str, index: int) -> list[dict[str, Any]]:
+    """Each row in page order: the column's sort key, the row's text, whether it shows."""
     return list(
         page.evaluate(
             """([id, i]) => Array.from(document.getElementById(id).tBodies[0].rows)
                 .map(r => ({sort: r.cells[i].getAttribute("data-sort"),
-                            text: r.textContent, hidden: r.hidden}))""",
+                            text: r.textContent, shown: r.offsetParent !== null}))""",
             [table, index],
         )
     )
@@ -309,10 +318,10 @@ def test_chromium_sorts_numbers_as_numbers_and_filters_rows(
     assert known == sorted(numbers)
     assert all(not r["sort"] for r in rising[len(known) :])  # unknown sorts last
     assert [float(r["sort"]) for r in falling if r["sort"]] == sorted(numbers, reverse=True)
-    shown = [r["text"] for r in filtered if not r["hidden"]]
+    shown = [r["text"] for r in filtered if r["shown"]]
     expected = [r["text"] for r in falling if term in r["text"].lower()]
     assert shown == expected and 0 < len(shown) < len(filtered)
-    assert not [r for r in cleared if r["hidden"]]
+    assert sum(r["shown"] for r in cleared) == sum(r["shown"] for r in before) > len(shown)
     assert not (log.complaints or log.errors or log.requests)
 
 
