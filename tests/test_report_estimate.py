@@ -283,6 +283,7 @@ def test_the_html_draws_the_schedule_as_svg_without_script(
 ) -> None:
     html = reports("fits", language)["html"].read_text(encoding="utf-8")
     section = _section(html, "estimate")
+    assert 'id="chart-gantt"' in section
     svg = section[section.index("<svg") : section.index("</svg>")]
     assert svg.count('<rect class="b-') == len(SIZES_GB) + 1  # the bars and one legend swatch
     assert 'class="p90"' in svg and 'class="p50"' in svg
@@ -359,7 +360,8 @@ def test_without_a_probe_nothing_is_forecast_and_nothing_is_zero(tmp_path: Path)
     timeline = openpyxl.load_workbook(xlsx)["Timeline"]
     assert timeline["A2"].value is None  # no events without a forecast
     html = html_path.read_text(encoding="utf-8")
-    assert "<svg" not in html and "Bulk copy, P50</div>" not in html
+    # no schedule drawn (the summary's size charts are other figures)
+    assert 'id="chart-gantt"' not in html and "Bulk copy, P50</div>" not in html
     doc = json.loads(json_path.read_text(encoding="utf-8"))
     assert doc["timeline"]["status"] == "unknown" and doc["timeline"]["bulk_p50_s"] is None
     assert doc["forecast"]["p50_s"] is None and "no_probe:hosting" in doc["forecast"]["notes"]
