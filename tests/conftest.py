@@ -167,3 +167,31 @@ def dns_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsInfo]:
         yield info
     finally:
         dns_down(lab_dir)
+
+
+@pytest.fixture(scope="session")
+def gmail_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabInfo, int, str]]:
+    """A Gmail-like IMAP server (``lab/gimap.py``: a proxy adding X-GM-EXT-1 and
+    X-GM-MSGID) in front of a Dovecot of its own, one mailbox seeded with labels
+    (``gimap.SAMPLE``). Yields the lab, the proxy's port and the mailbox's address. Fails
+    (never skips) when it cannot start, like ``lab``."""
+    from mailsurvey.lab.gimap import SAMPLE, GmailProxy, seed_labels
+
+    lab_dir = tmp_path_factory.mktemp("gmail-lab")
+    imaps_port, imap_port = _free_ports(2)
+    try:
+        info = up(lab_dir, imaps_port=imaps_port, imap_port=imap_port)
+        seed(lab_dir, profile="large", mailboxes=1, messages_per_mailbox=5)
+        truth = json.loads(Path(lab_dir, "ground_truth.json").read_text(encoding="utf-8"))
+        (address,) = truth["mailboxes"]
+        seed_labels(lab_dir, address, SAMPLE)
+        proxy = GmailProxy(lab_dir, (info.host, info.imaps_port), host=info.host)
+    except Exception as exc:  # any failure to start is reported, with its reason
+        down(lab_dir)
+        where = " (CI is set)" if os.environ.get("CI") else ""
+        pytest.fail(f"the Gmail-like lab could not start{where}: {exc}", pytrace=False)
+    try:
+        with proxy:
+            yield info, proxy.port, address
+    finally:
+        down(lab_dir)

@@ -112,6 +112,13 @@ class Mailbox:
     quota_unlimited: bool = False  # the server said there is no quota (known, not unknown)
     namespaces: tuple[Namespace, ...] = ()
     delimiter: str | None = None
+    # Gmail (X-GM-EXT-1): a message with several labels is in several folders. Counted once
+    # by X-GM-MSGID over every folder: the distinct messages and their bytes, and the extra
+    # copies the folders hold. None: not Gmail, or not every folder was read in one pass.
+    unique_messages: int | None = None
+    unique_bytes: int | None = None
+    duplicate_messages: int | None = None
+    duplicate_bytes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from .model import (
     UnitKind,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _FOLDERS = """CREATE TABLE IF NOT EXISTS folders (
     source TEXT NOT NULL, mailbox TEXT NOT NULL, path TEXT NOT NULL,
@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS mailboxes (
     quota_root TEXT, quota_used_bytes INTEGER, quota_limit_bytes INTEGER,
     quota_used_messages INTEGER, quota_limit_messages INTEGER, quota_unlimited INTEGER NOT NULL,
     namespaces TEXT NOT NULL, delimiter TEXT,
+    unique_messages INTEGER, unique_bytes INTEGER,
+    duplicate_messages INTEGER, duplicate_bytes INTEGER,
     PRIMARY KEY (source, address));
 CREATE TABLE IF NOT EXISTS permissions (
     source TEXT NOT NULL, mailbox TEXT NOT NULL, folder TEXT NOT NULL,
@@ -82,6 +84,7 @@ CREATE TABLE IF NOT EXISTS observations (
 )
 
 
+_GMAIL_COLUMNS = ("unique_messages", "unique_bytes", "duplicate_messages", "duplicate_bytes")
 R = TypeVar("R")
 _INSERT_FOLDER = f"INSERT OR REPLACE INTO folders VALUES ({','.join('?' * 20)})"  # noqa: S608
 
@@ -139,6 +142,9 @@ class Store:
         version = self._meta("schema_version")
         if version == "1":
             self._upgrade_from_1()
+            version = "2"
+        if version == "2":
+            self._upgrade_from_2()
             version = str(SCHEMA_VERSION)
         if version is None:
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -157,6 +163,16 @@ class Store:
                 db.execute(_FOLDERS)
                 db.execute("INSERT INTO folders SELECT *, 'mailbox', NULL FROM folders_v1")
                 db.execute("DROP TABLE folders_v1")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', '2')")
+
+    def _upgrade_from_2(self) -> None:
+        """Version 3 gave mailboxes Gmail's figures counted once by X-GM-MSGID; the rows of
+        version 2 do not have them (unknown)."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(mailboxes)")}
+        with self._tx() as db:
+            for name in _GMAIL_COLUMNS:
+                if name not in columns:
+                    db.execute(f"ALTER TABLE mailboxes ADD COLUMN {name} INTEGER")
             db.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -270,7 +286,7 @@ class Store:
         self._put_unit(db, unit)
         if mailbox is not None:
             db.execute(
-                "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     mailbox.source,
                     mailbox.address,
@@ -284,6 +300,10 @@ class Store:
                     int(mailbox.quota_unlimited),
                     json.dumps([[n.kind, n.prefix, n.delimiter] for n in mailbox.namespaces]),
                     mailbox.delimiter,
+                    mailbox.unique_messages,
+                    mailbox.unique_bytes,
+                    mailbox.duplicate_messages,
+                    mailbox.duplicate_bytes,
                 ),
             )
         self._put_permissions(db, permissions)
@@ -472,6 +492,10 @@ class Store:
                     quota_unlimited=bool(r[9]),
                     namespaces=tuple(Namespace(*n) for n in json.loads(str(r[10]))),
                     delimiter=r[11],
+                    unique_messages=r["unique_messages"],
+                    unique_bytes=r["unique_bytes"],
+                    duplicate_messages=r["duplicate_messages"],
+                    duplicate_bytes=r["duplicate_bytes"],
                 )
             )
         for r in self._rows("SELECT * FROM folders ORDER BY source, mailbox, path"):

@@ -33,6 +33,7 @@ from ..model import (
 from ..secrets import Secret, SecretError, SecretRef, resolve
 from ..store import folder_unit_key
 from . import imap_parse as p
+from .imap_gmail import X_GM_EXT, LabelTally
 from .imap_session import AuthRejected, ImapSession, ssl_context
 
 
@@ -257,6 +258,8 @@ def _scan_mailbox(
         namespaces=namespaces,
         delimiter=delimiter,
     )
+    # Gmail: every message's X-GM-MSGID, to count a message with several labels once
+    tally = LabelTally() if X_GM_EXT in caps else None
     outcomes: list[Unit] = []
     if not any(e.path.upper() == "INBOX" for e in entries):
         # Every mailbox has an INBOX: not seeing it means the scan's identity lacks
@@ -298,7 +301,9 @@ def _scan_mailbox(
             continue
         try:
             status = statuses.get(entry.path)
-            folder, perms, obs = _scan_folder(ctx, session, account, entry, status, tuple(items))
+            folder, perms, obs = _scan_folder(
+                ctx, session, account, entry, status, tuple(items), tally
+            )
         except Exception as exc:
             reason, message = ctx.classify(exc)
             if _connection_gone(exc):
@@ -311,6 +316,9 @@ def _scan_mailbox(
             unit = Unit(src.name, UnitKind.FOLDER, key, Status.OK, started=started, finished=now())
             ctx.sink.finish_folder(unit, folder, perms, obs)
         outcomes.append(unit)
+    whole = len(outcomes) == len(entries) and all(u.status is Status.OK for u in outcomes)
+    if tally is not None and whole:  # a folder not read in this pass: unknown, not fewer
+        mailbox = tally.counted(mailbox)
     return mailbox, outcomes
 
 
@@ -329,6 +337,7 @@ def _scan_folder(
     entry: p.ListEntry,
     status: dict[str, int] | None,
     items: tuple[str, ...],
+    tally: LabelTally | None = None,
 ) -> tuple[Folder, list[Permission], list[Observation]]:
     src = ctx.source
     base = Folder(
@@ -346,7 +355,7 @@ def _scan_folder(
     if status is None:
         status = session.status(entry.path, items)
     observations: list[Observation] = []
-    figures = _figures(ctx, session, account, entry.path, status, observations)
+    figures = _figures(ctx, session, account, entry.path, status, observations, tally)
     permissions = _permissions(ctx, session, account, entry.path)
     folder = Folder(**{**base.__dict__, **figures})
     return folder, permissions, observations
@@ -359,6 +368,7 @@ def _figures(
     path: str,
     status: dict[str, int],
     observations: list[Observation],
+    tally: LabelTally | None = None,
 ) -> dict[str, object]:
     def mismatch(message: str) -> None:
         observations.append(
@@ -390,12 +400,13 @@ def _figures(
     # byte count (STATUS SIZE) is only usable if the folder did not change meanwhile.
     if (
         ctx.source.count_method == "auto"
+        and tally is None
         and listed == exists
         and "SIZE" in status
         and {"ESEARCH", "ESORT"} <= session.capabilities()
     ):
         return {**fixed, **_server_counts(session, exists, status["SIZE"])}
-    figures = _read_every_message(session, exists, ctx.source.fetch_batch)
+    figures = _read_every_message(session, exists, ctx.source.fetch_batch, tally)
     if figures["messages"] != exists:
         mismatch(f"EXAMINE found {exists} messages, FETCH returned {figures['messages']}")
     return {**fixed, **figures}
@@ -420,10 +431,17 @@ def _server_counts(session: ImapSession, exists: int, size: int) -> dict[str, ob
     }
 
 
-def _read_every_message(session: ImapSession, exists: int, batch: int) -> dict[str, object]:
+def _read_every_message(
+    session: ImapSession, exists: int, batch: int, tally: LabelTally | None = None
+) -> dict[str, object]:
     agg = p.SizeAggregate()
-    for size, when in session.fetch_all(exists, batch):
-        agg.add(size, when)
+    if tally is None:
+        for size, when in session.fetch_all(exists, batch):
+            agg.add(size, when)
+    else:
+        for size, when, msgid in session.fetch_all_gmail(exists, batch):
+            agg.add(size, when)
+            tally.add(msgid, size)
     return {
         "messages": agg.messages,
         "bytes": agg.bytes,

@@ -1,10 +1,10 @@
 """Every IMAP command mailsurvey sends, in one place.
 
 Only commands that change nothing exist here: CAPABILITY, ID, NAMESPACE, LIST, STATUS,
-EXAMINE (never SELECT), SEARCH/SORT with RETURN options, FETCH of RFC822.SIZE and
-INTERNALDATE (never a body), GETQUOTAROOT, GETACL, MYRIGHTS, LOGOUT. The extensions
-imapclient has no method for (LIST-STATUS, ESEARCH, ESORT, MYRIGHTS) go through its raw
-command path.
+EXAMINE (never SELECT), SEARCH/SORT with RETURN options, FETCH of RFC822.SIZE,
+INTERNALDATE and Gmail's X-GM-MSGID (never a body), GETQUOTAROOT, GETACL, MYRIGHTS,
+LOGOUT. The extensions imapclient has no method for (LIST-STATUS, ESEARCH, ESORT,
+MYRIGHTS) go through its raw command path.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from imapclient.exceptions import LoginError
 
 from ..model import SIZE_BUCKETS
 from ..secrets import Secret
+from . import imap_gmail
 from . import imap_parse as p
 
 # imapclient logs whole commands at DEBUG; a credential must never reach a log.
@@ -136,8 +137,9 @@ class ImapSession:
     def server_id(self) -> dict[Any, Any] | None:
         if not self.has("ID"):
             return None
-        answer = self._c.id_()
-        return dict(answer) if answer else None
+        answer = self._c.id_()  # ((k1, v1, k2, v2, ...),), or (None,) for NIL
+        fields = answer[0] if answer and isinstance(answer[0], tuple | list) else None
+        return dict(zip(fields[::2], fields[1::2], strict=False)) if fields else None
 
     def namespaces(self) -> Any:
         return self._c.namespace() if self.has("NAMESPACE") else None
@@ -218,6 +220,15 @@ class ImapSession:
             end = min(start + batch - 1, exists)
             command = f"FETCH {start}:{end} (RFC822.SIZE INTERNALDATE)".encode()
             yield from p.parse_size_date_lines(self._stream(command))
+
+    def fetch_all_gmail(
+        self, exists: int, batch: int
+    ) -> Iterator[tuple[int, int | None, int | None]]:
+        """As ``fetch_all``, with each message's X-GM-MSGID (Gmail's X-GM-EXT-1)."""
+        for start in range(1, exists + 1, batch):
+            end = min(start + batch - 1, exists)
+            command = f"FETCH {start}:{end} {imap_gmail.FETCH_ITEMS}".encode()
+            yield from imap_gmail.parse_size_date_msgid(self._stream(command))
 
     def noop(self) -> None:
         self._c.noop()

@@ -167,10 +167,15 @@ REASONS: dict[str, tuple[str, str | None, str | None]] = {
         "count",
         "count",
     ),
-    "labels_duplicate": (
+    "labels_counted": (  # counted once by X-GM-MSGID
         N_("%(value)s copies of %(limit)s distinct messages"),
         "count",
         "count",
+    ),
+    "labels_duplicate": (  # estimated from All Mail, Trash and Spam
+        N_("%(value)s MB in the folders, of which the mail itself is about %(limit)s MB"),
+        "mb",
+        "mb",
     ),
     "devices": (N_("%(value)s device(s) to reconfigure"), "count", None),
     "mailbox_in_several_sources": (

@@ -282,9 +282,12 @@ def _mailbox_kind(m: Mailbox | None) -> Value:
 
 
 def _mailboxes(totals: tuple[MailboxTotals, ...]) -> Table:
+    # Gmail: a message in several labels counted once (X-GM-MSGID); empty = not known
+    gmail = any(t.mailbox is not None and t.mailbox.unique_bytes is not None for t in totals)
     rows = []
     for t in totals:
         m = t.mailbox
+        once = (m.unique_messages, m.unique_bytes) if m else (None, None)
         used = m.quota_used_bytes if m else None
         limit: Value = m.quota_limit_bytes if m else None
         share: Value = (
@@ -302,6 +305,7 @@ def _mailboxes(totals: tuple[MailboxTotals, ...]) -> Table:
                 t.folders,
                 t.messages,
                 t.bytes,
+                *(once if gmail else ()),
                 t.largest,
                 utc_naive(t.oldest),
                 utc_naive(t.newest),
@@ -320,6 +324,14 @@ def _mailboxes(totals: tuple[MailboxTotals, ...]) -> Table:
         Column("folders", N_("Folders"), Kind.INT, 10),
         Column("messages", N_("Messages"), Kind.INT, 12),
         Column("bytes", N_("Size"), Kind.BYTES, 12),
+        *(
+            (
+                Column("unique_messages", N_("Messages counted once"), Kind.INT, 12),
+                Column("unique_bytes", N_("Size counted once"), Kind.BYTES, 12),
+            )
+            if gmail
+            else ()
+        ),
         Column("largest", N_("Largest message"), Kind.BYTES, 12, decimals=2),
         Column("oldest", N_("Oldest message"), Kind.DATE, 12),
         Column("newest", N_("Newest message"), Kind.DATE, 12),
