@@ -104,6 +104,16 @@ def test_no_directory_no_directory_sheets(tmp_path: Path) -> None:
     assert "Identities" not in load_workbook(paths[0]).sheetnames
 
 
+def test_devices_without_a_directory_still_get_their_sheet(tmp_path: Path) -> None:
+    """An Exchange export gives devices with no directory scan: they are listed."""
+    inv = sample_inventory()
+    inv.devices = [Device("export", "jan@acme.nl", "ApplF17", "iPhone", access_state="allowed")]
+    paths = render(inv, tmp_path, formats=("xlsx",))
+    wb = load_workbook(paths[0])
+    assert "Devices" in wb.sheetnames and "Identities" not in wb.sheetnames
+    assert wb["Devices"]["A2"].value == "jan@acme.nl" and wb["Devices"]["I2"].value == "ApplF17"
+
+
 def test_unreadable_descriptor_makes_grant_counts_unknown_not_zero() -> None:
     from mailsurvey.model import Observation
     from mailsurvey.report.views import build_report

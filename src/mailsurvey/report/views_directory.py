@@ -102,7 +102,8 @@ def directory_sheets(
     inv: Inventory, mailboxes: tuple[MailboxTotals, ...], findings: list[DirectoryFinding]
 ) -> tuple[Table, ...]:
     if not inv.identities and not inv.exchange_servers:
-        return ()
+        # no directory scanned: devices may still come from an export (Exchange CSVs)
+        return (_devices(inv),) if inv.devices else ()
     return (
         _match(inv),
         _identities(inv),
