@@ -49,6 +49,13 @@ def test_devices_to_reconfigure_fails() -> None:
     assert (f.mailbox, f.value) == ("a@x", 2) and "iPad (iOS 17), iPhone (iOS 17)" in f.detail
 
 
+def test_devices_to_reconfigure_from_an_export_without_a_directory() -> None:
+    inv = inventory(folder("a@x"))
+    inv.devices = [Device("export", "a@x", "id-1", model="Pixel 8", os="Android 14")]
+    (f,) = devices.run(inv, TARGET)
+    assert (f.mailbox, f.value) == ("a@x", 1) and "Pixel 8 (Android 14)" in f.detail
+
+
 def test_devices_to_reconfigure_partial() -> None:
     inv = with_directory(inventory(folder("a@x")), person("a"), broken=True)
     (f,) = devices.run(inv, TARGET)

@@ -1,5 +1,5 @@
 """Phones and tablets (Exchange ActiveSync) whose mail profile must be set up again after
-the switch: one finding per owner, from the directory."""
+the switch: one finding per owner, from the directory or an Exchange export."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _name(d: Device) -> str:
 
 def run(inv: Inventory, target: TargetProfile) -> list[Finding]:
     scanned, broken = directory_state(inv)
-    if not scanned:
+    if not scanned and not inv.devices:  # devices may come from an export, without a directory
         return []
     out = [directory_not_known(META, target, broken, "the devices")] if broken else []
     owners = {i.dn: i for i in inv.identities}
