@@ -6,10 +6,13 @@ The expected figures below are worked out by hand from ``SAMPLE``."""
 
 from __future__ import annotations
 
+import json
 import ssl
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import openpyxl
 import pytest
 from imapclient import IMAPClient
 
@@ -17,6 +20,8 @@ from mailsurvey.assess.checks import gmail_label_duplication
 from mailsurvey.assess.targets import PROFILES
 from mailsurvey.lab import LabInfo, oauth2_token
 from mailsurvey.model import Status
+from mailsurvey.report import render
+from mailsurvey.report.jsonout import schema
 from mailsurvey.store import Inventory
 
 from .imap_helpers import MUTATING, accounts_file, rawlog_commands, scan
@@ -111,6 +116,29 @@ def test_a_scan_counts_every_message_once(
     assert not [t for t in sent if t.split()[1].upper() in MUTATING], sent
     fetches = [t for t in sent if " FETCH " in t.upper()]
     assert fetches and all("BODY[" not in t.upper() for t in fetches), fetches
+
+
+def test_the_reports_carry_the_counted_once_figures(
+    gmail_lab: tuple[LabInfo, int, str], tmp_path: Path
+) -> None:
+    lab, port, address = gmail_lab
+    _, inv = _gmail_scan(lab, port, address, tmp_path / "out")
+    render(inv, tmp_path / "out", ("json", "xlsx"), "en")
+    doc = json.loads((tmp_path / "out" / "inventory.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema()).validate(doc)
+    (box,) = doc["mailboxes"]
+    assert box["counted_once"] == {
+        "messages": UNIQUE[0],
+        "bytes": UNIQUE[1],
+        "copies": COPIES[0],
+        "copy_bytes": COPIES[1],
+    }
+    (book,) = (tmp_path / "out").glob("*.xlsx")
+    sheet = openpyxl.load_workbook(book)["Mailboxes"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    col = header.index("Messages counted once")
+    values = [r[col].value for r in sheet.iter_rows(min_row=2) if r[0].value == address]
+    assert values == [UNIQUE[0]]
 
 
 def test_the_check_uses_the_exact_figures(

@@ -80,6 +80,18 @@ def _server(s: Server) -> dict[str, Any]:
     return d
 
 
+def _counted_once(m: Mailbox | None) -> dict[str, int | None] | None:
+    """Gmail: the messages and bytes counted once by X-GM-MSGID, and the label copies."""
+    if m is None or m.unique_messages is None:
+        return None
+    return {
+        "messages": m.unique_messages,
+        "bytes": m.unique_bytes,
+        "copies": m.duplicate_messages,
+        "copy_bytes": m.duplicate_bytes,
+    }
+
+
 def _mailbox(t: MailboxTotals) -> dict[str, Any]:
     m: Mailbox | None = t.mailbox
     record: dict[str, Any] = asdict(m) if m else {}
@@ -100,6 +112,7 @@ def _mailbox(t: MailboxTotals) -> dict[str, Any]:
         "quota_unlimited": record.get("quota_unlimited", False),
         "namespaces": record.get("namespaces", []),
         "delimiter": record.get("delimiter"),
+        "counted_once": _counted_once(m),
         "totals": {
             "complete": t.complete,
             "folders": t.folders,
