@@ -358,7 +358,7 @@ def test_without_a_probe_nothing_is_forecast_and_nothing_is_zero(tmp_path: Path)
     note = "Source hosting was not measured (no probe): its mailboxes are not forecast"
     assert ("Assumption", note, None) in facts
     timeline = openpyxl.load_workbook(xlsx)["Timeline"]
-    assert timeline["A2"].value is None  # no events without a forecast
+    assert timeline["A2"].value == "Nothing to list."  # no events without a forecast
     html = html_path.read_text(encoding="utf-8")
     # no schedule drawn (the summary's size charts are other figures)
     assert 'id="chart-gantt"' not in html and "Bulk copy, P50</div>" not in html

@@ -23,7 +23,7 @@ from .i18n import N_
 ALL_UNITS = N_("All units")
 _KIND_LABELS = {
     UnitKind.ACCOUNT: N_("Accounts"),
-    UnitKind.FOLDER: N_("Folders"),
+    UnitKind.FOLDER: N_("Folders read one by one"),  # IMAP, files; not Exchange's
     UnitKind.PARTITION: N_("Directory partitions"),
     UnitKind.PROBE: N_("Throughput probes"),
     UnitKind.DOMAIN: N_("Mail domains"),

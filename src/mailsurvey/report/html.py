@@ -41,6 +41,12 @@ _BASE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 ROW_LIMIT = 100  # a longer table shows its first rows and a "show all" button (report.js)
 FILTER_FROM = 10  # a table with more rows gets a filter
 SHORT_TEXT = 40  # a text cell this short stays on one line (an address, "lab-dovecot")
+# A summary block wider than this (in characters, cell padding included) spans the
+# summary's whole width instead of half of it: a table cut off in a half-width box, or
+# notes wrapped to four lines beside long values, is what a client would question.
+HALF_WIDTH_CHARS = 90
+FACT_ROOM_CHARS = 56  # a fact list's value and note columns (60 % of a half box)
+_PAD_CHARS = 3  # a cell's padding, in characters
 _CSS_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
@@ -64,6 +70,15 @@ class HtmlTable:
     @property
     def count(self) -> int:
         return len(self.rows)
+
+    @property
+    def wide(self) -> bool:
+        """Whether the table needs more than half the summary's width to be read."""
+        columns = [(h, *(r[i] for r in self.rows)) for i, h in enumerate(self.headers)]
+        if self.facts:
+            columns = list(zip(*self.rows, strict=True))[1:] if self.rows else []
+        need = sum(max(min(len(c.text), SHORT_TEXT) for c in col) + _PAD_CHARS for col in columns)
+        return need > (FACT_ROOM_CHARS if self.facts else HALF_WIDTH_CHARS)
 
 
 @dataclass(frozen=True)

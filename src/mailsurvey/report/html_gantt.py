@@ -14,12 +14,27 @@ from dataclasses import dataclass
 from .html import Formatter
 from .i18n import N_, Phrase, say
 from .text import visible
+from .timescale import TimeScale, time_scale
 from .views_estimate import BOUND_WORDS, Bar, Schedule
 
 MAX_ROWS = 40
 MAX_BARS = 300
 WIDTH, LEFT, RIGHT, TOP, ROW, BAR, AXIS = 960, 90, 84, 26, 18, 12, 34
 _STEPS_H = (0.1, 0.25, 0.5, 1, 2, 3, 6, 12, 24, 48, 72, 168, 336, 720, 1440, 2880, 8760)
+_STEPS_MIN = (0.5, 1, 2, 5, 10, 15, 20, 30, 60)
+# by the scale's unit: a bar's tooltip, a slot's further mailboxes, the chart's caption
+_WORDS = {
+    "h": (
+        N_("%(mailbox)s: from %(start)s h to %(end)s h"),
+        N_("Further mailboxes: %(count)s, from %(start)s h to %(end)s h"),
+        N_("Bulk copy schedule (P50), in hours from the bulk start"),
+    ),
+    "min": (
+        N_("%(mailbox)s: from %(start)s min to %(end)s min"),
+        N_("Further mailboxes: %(count)s, from %(start)s min to %(end)s min"),
+        N_("Bulk copy schedule (P50), in minutes from the bulk start"),
+    ),
+}
 _MAX_TICKS = 9
 
 
@@ -67,8 +82,10 @@ class Gantt:
     caption: str
 
 
-def _step(span_h: float) -> float:
-    return next((s for s in _STEPS_H if span_h / s <= _MAX_TICKS), _STEPS_H[-1])
+def _step(span: float, scale: TimeScale) -> float:
+    """The tick distance, in the scale's unit, for a span in that unit."""
+    steps = _STEPS_MIN if scale.unit == "min" else _STEPS_H
+    return next((s for s in steps if span / s <= _MAX_TICKS), steps[-1])
 
 
 def _rows(s: Schedule) -> tuple[list[int], dict[int, list[Bar]]]:
@@ -91,8 +108,14 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
     def x(seconds: float) -> float:
         return round(LEFT + seconds / span * plot, 1)
 
-    def hours(seconds: float) -> str:
-        return fmt.number(seconds / 3600, "#,##0.0")
+    scale = time_scale(span)
+    figure = "#,##0." + "0" * max(1, scale.decimals)
+
+    def time(seconds: float) -> str:
+        """A moment from the bulk start in the scale's unit, without the unit: "3.5"."""
+        return fmt.number(scale.of(seconds), figure)
+
+    bar_tip, further, caption = _WORDS[scale.unit]
 
     per_row = max(1, MAX_BARS // len(slots))
     rows, rects = [], []
@@ -103,28 +126,33 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
         for b in bars[:per_row]:
             cls = f"b-{b.bound_by}" if b.bound_by in BOUND_WORDS else "b-other"
             title = Phrase(
-                N_("%(mailbox)s: from %(start)s h to %(end)s h"),
-                (("mailbox", b.address), ("start", hours(b.start_s)), ("end", hours(b.end_s))),
+                bar_tip,
+                (("mailbox", b.address), ("start", time(b.start_s)), ("end", time(b.end_s))),
             )
             rects.append(_rect(x, b.start_s, b.end_s, y, cls, say(title, fmt.language, visible)))
         rest = bars[per_row:]
         if rest:
             first, last = rest[0].start_s, max(b.end_s for b in rest)
             title = Phrase(
-                N_("Further mailboxes: %(count)s, from %(start)s h to %(end)s h"),
-                (("count", len(rest)), ("start", hours(first)), ("end", hours(last))),
+                further,
+                (("count", len(rest)), ("start", time(first)), ("end", time(last))),
             )
             rects.append(_rect(x, first, last, y, "more", say(title, fmt.language)))
     bottom = TOP + len(slots) * ROW
-    step = _step(span / 3600)
+    step = _step(scale.of(span), scale)
     ticks = tuple(
-        Mark(x(k * step * 3600), bottom + 14, f"{fmt.number(k * step, '#,##0.##')} h")
-        for k in range(int(span / 3600 / step) + 1)
+        Mark(
+            x(k * step * scale.seconds),
+            bottom + 14,
+            f"{fmt.number(k * step, '#,##0.##')} {scale.unit}",
+        )
+        for k in range(int(scale.of(span) / step + 1e-9) + 1)
     )
     # P50 is labelled left of its line, P90 right of it: lines close together stay readable
-    markers = [Marker(x(s.p50_s), x(s.p50_s) - 3, f"P50 {hours(s.p50_s)} h", "p50")]
+    unit = scale.unit
+    markers = [Marker(x(s.p50_s), x(s.p50_s) - 3, f"P50 {time(s.p50_s)} {unit}", "p50")]
     if s.p90_s is not None:
-        markers.append(Marker(x(s.p90_s), x(s.p90_s) + 3, f"P90 {hours(s.p90_s)} h", "p90"))
+        markers.append(Marker(x(s.p90_s), x(s.p90_s) + 3, f"P90 {time(s.p90_s)} {unit}", "p90"))
     present = {r.cls for r in rects}
     legend_y = bottom + AXIS
     legend: list[Mark] = []
@@ -133,7 +161,7 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
         if cls in present:
             text = _(word.msgid) if word else _("Several mailboxes, one after another")
             legend.append(Mark(LEFT + 190 * len(legend), legend_y, text, cls))
-    caption = _("Bulk copy schedule (P50), in hours from the bulk start")
+    caption = _(caption)
     if len(slots) < len({b.slot for b in s.bars}):
         shown = Phrase(
             N_("Showing the %(shown)s of %(slots)s slots that end last"),

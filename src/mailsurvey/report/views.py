@@ -145,6 +145,10 @@ class Report:
     cards: tuple[Fact, ...] | None = None  # the HTML's key figures instead of the totals'
 
 
+FOLDERS_IN_ONE = N_(
+    "Exchange reads a mailbox's folders in one request: they are covered by its account,"
+    " not counted as folders here. Folders in all sources: %(folders)s (see Totals)."
+)
 _PROBLEMS = frozenset({STATUS_WORDS[s] for s in (Status.PARTIAL, Status.FAILED, Status.SKIPPED)})
 
 
@@ -208,7 +212,8 @@ def _sources(inv: Inventory) -> Table:
     return Table("sources", N_("Sources"), columns, tuple(rows))
 
 
-def _coverage(report_coverage: list[Coverage]) -> Table:
+def _coverage(report_coverage: list[Coverage], t: Totals | None = None) -> Table:
+    """Units per status; with the totals, a note when folders were read in one request."""
     rows = [
         (Word(c.label), c.total, c.ok, c.partial, c.failed, c.skipped, c.ok_share)
         for c in report_coverage
@@ -222,7 +227,13 @@ def _coverage(report_coverage: list[Coverage]) -> Table:
         Column("skipped", N_("Skipped"), Kind.INT, 10),
         Column("ok_share", N_("Share OK"), Kind.PERCENT, 10),
     )
-    return Table("coverage", N_("Coverage"), columns, tuple(rows))
+    one_by_one = next((c.total for c in report_coverage if c.kind == UnitKind.FOLDER.value), 0)
+    notes = (
+        (Phrase(FOLDERS_IN_ONE, (("folders", t.folders),)),)
+        if t is not None and t.folders > one_by_one
+        else ()
+    )
+    return Table("coverage", N_("Coverage"), columns, tuple(rows), notes=notes)
 
 
 def _totals(t: Totals) -> FactList:
@@ -256,20 +267,6 @@ def _totals(t: Totals) -> FactList:
         ),
     )
     return FactList("totals", N_("Totals"), facts)
-
-
-def _histogram(t: Totals) -> Table:
-    total = sum(t.histogram)
-    rows = tuple(
-        (label, count, (count / total) if total else None)
-        for label, count in zip(SIZE_BUCKET_LABELS, t.histogram, strict=True)
-    )
-    columns = (
-        Column("bucket", N_("Message size"), width=16),
-        Column("messages", N_("Messages"), Kind.INT, 12),
-        Column("share", N_("Share"), Kind.PERCENT, 10),
-    )
-    return Table("histogram", N_("Message sizes"), columns, rows)
 
 
 # -- data sheets --------------------------------------------------------------------------
@@ -460,6 +457,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
     from .views_dns import dns_sheets
     from .views_estimate import estimate_view
     from .views_exchange import exchange_sheets, exchange_summary
+    from .views_histogram import histogram_view
     from .views_quote import quote_view
     from .views_readiness import readiness_view
     from .views_waves import waves_view
@@ -484,10 +482,10 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
         summary=(
             _scan_facts(inv),
             _sources(inv),
-            _coverage(cov),
+            _coverage(cov, totals),
             ready.summary,
             _totals(totals),
-            _histogram(totals),
+            histogram_view(inv, totals),
             *exchange_summary(inv),
             *(estimate.summary if estimate else ()),
             *((quoted.summary,) if quoted else ()),

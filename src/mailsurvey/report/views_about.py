@@ -15,7 +15,7 @@ from datetime import datetime
 from .. import __version__
 from ..store import Inventory
 from .aggregate import utc_naive
-from .i18n import N_, Word
+from .i18n import N_, Phrase, Word
 from .views import Column, Kind, Table, Value
 
 NOT_SET = Word("not set")
@@ -23,6 +23,11 @@ HIDDEN = Word("(hidden)")
 _SECRET_KEY = re.compile(r"password|secret|token|passphrase|credential|private_key", re.I)
 _REFERENCE_KEY = re.compile(r"_(env|file|keyring)$")
 _EVERY = "any"  # a method row shown whatever the sources
+# A list of mailboxes or accounts longer than this is one row that points to the sheet
+# listing them (a CSV of 200 addresses would otherwise fill pages of the About sheet).
+LIST_ROWS = 5
+_MAILBOX_LISTS = frozenset({"accounts", "mailboxes"})
+ENTRIES = N_("%(count)s entries \u2014 see the %(sheet)s sheet")
 
 # (source type, figure, how it was obtained, read from): msgids, as the collectors do it.
 METHODS: tuple[tuple[str, str, str, str], ...] = (
@@ -263,7 +268,12 @@ def _leaf(value: object) -> Value:
 def flatten(value: object, path: str = "", in_list: bool = False) -> list[tuple[str, Value]]:
     """(key path, value) rows of a config summary: ``sources[0].auth.user``; a list of
     plain values is one row; in a list's entries (accounts) only the keys that are set; a
-    secret-looking key that is not a reference is hidden."""
+    long list of mailboxes or accounts is one row that counts them; a secret-looking key
+    that is not a reference is hidden."""
+    name = path.rsplit(".", 1)[-1]
+    if isinstance(value, list) and name in _MAILBOX_LISTS and len(value) > LIST_ROWS:
+        entries = Phrase(ENTRIES, (("count", len(value)), ("sheet", Word("Mailboxes"))))
+        return [(path, entries)]
     if isinstance(value, dict):
         rows: list[tuple[str, Value]] = []
         for key, item in value.items():

@@ -51,12 +51,17 @@ CellValue = str | int | float | Decimal | datetime | None
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
 MAX_WIDTH = 60  # characters: the widest a column is made
 _WRAP = Alignment(wrap_text=True, vertical="top")
+# A number or date sits right, one indent clear of the next column's text ("0.0Fits ...")
+RIGHT = Alignment(horizontal="right", indent=1)
+_EMPTY_FONT = Font(italic=True, color="5B6878")
+EMPTY = N_("Nothing to list.")
 _ROW_PT = 15.0  # a row's default height
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ALERT_FILL = PatternFill("solid", fgColor="FFC7CE")
 _ALERT_FONT = Font(color="9C0006", bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="1F3A5F")
 _HEAD_FONT = Font(color="FFFFFF", bold=True)
+_FACT_VALUE = Alignment(horizontal="left", vertical="top")
 NOTE = N_(
     "Sizes are in binary units (1 MB = 1024 × 1024 bytes). Times are in UTC unless a "  # noqa: RUF001
     "heading names a time zone. An empty cell where a figure is expected means unknown, never 0."
@@ -135,8 +140,13 @@ def put(ws: Any, row: int, col: int, value: CellValue, fmt: str = "General") -> 
     elif value is not None:
         cell.number_format = fmt
     if not isinstance(value, str) and fmt != "General":
-        cell.alignment = Alignment(horizontal="right")
+        cell.alignment = RIGHT
     return cell
+
+
+def right_aligned(column: Column) -> bool:
+    """Whether a column's cells stand right (numbers, dates): its header stands so too."""
+    return column.kind in NUMERIC or column.kind in TIMES
 
 
 def _alert(cell: Any) -> None:
@@ -172,7 +182,9 @@ def _write_rows(
     """Write a header row at ``top`` and the rows below it; return the last row written."""
     for c, column in enumerate(columns, start=left):
         text = header(column, _)
-        put(ws, top, c, text)
+        head = put(ws, top, c, text)
+        if right_aligned(column):
+            head.alignment = RIGHT
         widths[c] = max(widths.get(c, 0), len(text) + 3)
     r = top
     for r, row in enumerate(rows, start=top + 1):
@@ -193,9 +205,14 @@ def _write_rows(
                 cell = ws.cell(row=r, column=c)
                 cell.alignment = Alignment(
                     horizontal=cell.alignment.horizontal, wrap_text=cell.alignment.wrap_text,
-                    vertical="top",
+                    indent=cell.alignment.indent, vertical="top",
                 )  # fmt: skip
     return r
+
+
+def _nothing(ws: Any, row: int, col: int, _: Gettext) -> None:
+    """Under an empty table's header: what the HTML says there, not a bare header row."""
+    put(ws, row, col, _(EMPTY)).font = _EMPTY_FONT
 
 
 def _set_widths(ws: Any, widths: dict[int, int]) -> None:
@@ -212,6 +229,7 @@ def write_facts(
         put(ws, r, 1, label).font = Font(bold=True)
         stored, fmt = cell_value(fact.value, fact.kind, _, language=language, unit=fact.unit)
         cell = put(ws, r, 2, stored, fmt)
+        cell.alignment = _FACT_VALUE  # a label/value pair, not a column of figures
         if fact.value is None and (fact.kind in NUMERIC or fact.kind in TIMES):
             put(ws, r, 3, _("unknown"))
         elif fact.note is not None:
@@ -268,6 +286,9 @@ def write_block(
     for c in range(left, left + len(table.columns)):
         ws.cell(row=top, column=c).fill = _HEAD_FILL
         ws.cell(row=top, column=c).font = _HEAD_FONT
+    if not table.rows:
+        r = top + 1
+        _nothing(ws, r, left, _)
     return r
 
 
@@ -281,8 +302,15 @@ def _write_table(ws: Any, table: Table, _: Gettext, language: str) -> int:
     xl.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(xl)
     ws.freeze_panes = ws.cell(row=2, column=table.frozen_columns + 1).coordinate
-    for c in range(1, len(table.columns) + 1):
-        ws.cell(row=1, column=c).alignment = Alignment(wrap_text=True, vertical="center")
+    for c, column in enumerate(table.columns, start=1):
+        ws.cell(row=1, column=c).alignment = Alignment(
+            horizontal="right" if right_aligned(column) else None,
+            indent=1 if right_aligned(column) else 0,
+            wrap_text=True,
+            vertical="center",
+        )
+    if not table.rows:  # the table's blank data row says why it is blank
+        _nothing(ws, 2, 1, _)
     _set_widths(ws, widths)
     return max(last, 2)
 
@@ -357,8 +385,9 @@ def build(report: Report, language: str) -> bytes:
             end, chart_right = xlsx_charts.SHEET_CHARTS[table.key](ws, end + 3, report, _, language)
             right = max(right, chart_right)
         xlsx_format.conditional(ws, table, _, last)
-        main = f"A1:{get_column_letter(right)}{end}"
-        xlsx_format.print_setup(ws, report, _, [main, *sides], "1:1")
+        plan = xlsx_format.print_plan(ws, table, right)
+        main = f"A1:{get_column_letter(plan.last_column)}{end}"
+        xlsx_format.print_setup(ws, report, _, [main, *sides], "1:1", plan)
     xlsx_format.properties(wb, report, _, language)
     buf = io.BytesIO()
     wb.save(buf)

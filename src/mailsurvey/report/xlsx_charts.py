@@ -9,7 +9,7 @@ a bar of 0); the note under the chart says what was left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -25,7 +25,9 @@ from openpyxl.utils import get_column_letter
 
 from ..assess.waves import Wave
 from ..model import SIZE_BUCKETS
+from .aggregate import MailboxTotals
 from .i18n import N_, Phrase, Word, say
+from .timescale import TimeScale
 from .views import Column, Kind, Report, Table, Value
 from .views_waves import status
 from .xlsx import Gettext, put, write_block
@@ -130,12 +132,25 @@ def summary_charts(
             Column("bytes", N_("Size"), Kind.BYTES, 12),
             Column("messages", N_("Messages"), Kind.INT, 12),
         ),
-        tuple((m.address, m.bytes, m.messages) for m in shown),
+        tuple(
+            (label, m.bytes, m.messages)
+            for label, m in zip(largest_labels(shown), shown, strict=True)
+        ),
     )
     widths: dict[int, int] = {}
     last = write_block(ws, block_top + 1, block, _, widths, language)
     merge_widths(ws, widths)
     return last, right
+
+
+def largest_labels(shown: Sequence[MailboxTotals]) -> list[str]:
+    """The address of each mailbox, with " · source" when the address is shown more than
+    once (the same organisation scanned over IMAP and Exchange), as the HTML chart does."""
+    addresses = [m.address.lower() for m in shown]
+    return [
+        f"{m.address} \u00b7 {m.source}" if addresses.count(m.address.lower()) > 1 else m.address
+        for m in shown
+    ]
 
 
 def largest_chart(ws: Any, at: str, first: int, n: int, title: str, height: float) -> None:
@@ -273,11 +288,11 @@ def waves(ws: Any, top: int, report: Report, _: Gettext, language: str) -> tuple
 # -- Estimate -----------------------------------------------------------------------------
 
 
-def gantt(ws: Any, left: int, n: int, at: str, _: Gettext) -> Any:
+def gantt(ws: Any, left: int, n: int, at: str, _: Gettext, scale: TimeScale) -> Any:
     """The P50 schedule as a stacked horizontal bar chart over the chart data at column
-    ``left`` (mailbox, starts after, P50, up to P90; header in row 1): the first series,
-    the start, is invisible, so each bar floats from its start. The first to start is at
-    the top, the hours along the bottom."""
+    ``left`` (mailbox, starts after, P50, up to P90; header in row 1, figures in the
+    ``scale``'s unit): the first series, the start, is invisible, so each bar floats from
+    its start. The first to start is at the top, the time along the bottom."""
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "stacked"
@@ -295,7 +310,8 @@ def gantt(ws: Any, left: int, n: int, at: str, _: Gettext) -> Any:
     chart.x_axis.scaling.orientation = "maxMin"  # the first to start at the top
     chart.y_axis.crosses = "max"  # ... and the hours along the bottom
     _axes_shown(chart)
-    chart.y_axis.title = _("Hours from the bulk start")
+    chart.y_axis.title = _(scale.axis)
+    chart.y_axis.number_format = "#,##0" + ("." + "0" * scale.decimals if scale.decimals else "")
     chart.y_axis.majorGridlines = None
     chart.title = _("Bulk copy schedule (P50)")
     chart.legend = Legend(legendPos="b")

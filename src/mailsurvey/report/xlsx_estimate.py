@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from . import xlsx_charts
 from .i18n import N_, Phrase, say, translations
+from .timescale import TimeScale, time_scale
 from .views import Column, Kind, Table, Value
 from .views_estimate import EstimateView
 from .xlsx import put, write_block, write_facts
@@ -31,19 +32,30 @@ def _merge_widths(ws: Any, widths: dict[int, int]) -> None:
         dim.width = max(dim.width or 0, min(max(width, 8), 60))
 
 
-def _chart_data(view: EstimateView) -> Table:
+def _chart_data(view: EstimateView) -> tuple[Table, TimeScale]:
+    """The longest mailboxes' start, P50 and the rest up to P90, in the unit the
+    schedule's span calls for (minutes or hours)."""
     bars = view.schedule.longest(CHART_BARS)
+    span = max((b.start_s + max(b.end_s - b.start_s, b.p90_s) for b in bars), default=0.0)
+    scale = time_scale(span)
     rows: tuple[tuple[Value, ...], ...] = tuple(
-        (b.address, b.start_s, b.end_s - b.start_s, max(0.0, b.p90_s - (b.end_s - b.start_s)))
+        (
+            b.address,
+            scale.of(b.start_s),
+            scale.of(b.end_s - b.start_s),
+            scale.of(max(0.0, b.p90_s - (b.end_s - b.start_s))),
+        )
         for b in bars
     )
+    decimals = scale.decimals + 1  # the figures one finer than the axis
     columns = (
         Column("mailbox", N_("Mailbox"), width=30),
-        Column("starts_after", N_("Starts after"), Kind.HOURS, 12),
-        Column("p50", N_("Duration, P50"), Kind.HOURS, 12),
-        Column("p90", N_("Up to P90"), Kind.HOURS, 12),
-    )
-    return Table("schedule_chart", N_("Chart data"), columns, rows)
+        Column("starts_after", N_("Starts after"), Kind.FLOAT, 12, decimals=decimals,
+               unit=scale.unit),
+        Column("p50", N_("Duration, P50"), Kind.FLOAT, 12, decimals=decimals, unit=scale.unit),
+        Column("p90", N_("Up to P90"), Kind.FLOAT, 12, decimals=decimals, unit=scale.unit),
+    )  # fmt: skip
+    return Table("schedule_chart", N_("Chart data"), columns, rows), scale
 
 
 def _estimate(
@@ -52,7 +64,7 @@ def _estimate(
     """Chart data to the right of the table, the chart to the right of the data; returns
     the table's last row and the range of the data and chart (printed on pages of their own)."""
     _ = translations(language).gettext
-    data = _chart_data(view)
+    data, scale = _chart_data(view)
     n = len(data.rows)
     if not n:
         return end, ()
@@ -69,7 +81,7 @@ def _estimate(
         put(ws, bottom, left, say(note, language)).font = Font(italic=True)
     _merge_widths(ws, widths)
     anchor = left + len(data.columns) + 1
-    chart = xlsx_charts.gantt(ws, left, n, f"{get_column_letter(anchor)}1", _)
+    chart = xlsx_charts.gantt(ws, left, n, f"{get_column_letter(anchor)}1", _, scale)
     right = span(ws, anchor, chart.width)
     bottom = max(bottom, xlsx_charts.rows_for(chart.height))
     return end, (f"{get_column_letter(left)}1:{get_column_letter(right)}{bottom}",)

@@ -9,7 +9,9 @@ flag (a failed status, a plain-text connection) stays where the writer put it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
@@ -35,6 +37,28 @@ _HEADER_MAX = 60  # characters of the client's name in the page header (Excel: 2
 GENERATED = N_("Report generated (UTC)")
 PAGE = N_("Page %(page)s of %(pages)s")
 _CM_PER_PX = 1 / 37.8
+_SIDE_MARGIN_IN = 0.5
+PAGE_CM = 29.7 - 2 * 2.54 * _SIDE_MARGIN_IN  # A4 landscape, less the side margins
+MIN_SCALE = 0.6  # smaller than 60 % of 11 pt (6.6 pt) is hard to read on paper
+MAX_SCALE = 70  # percent: pages side by side need not print larger than this
+# The last column a printout keeps, by the sheet's table: the Folders sheet's size classes,
+# method and source, and the findings' source and English details matter little on paper.
+PRINT_UNTIL = {"folders": "newest", "readiness": "fix"}
+
+
+@dataclass(frozen=True)
+class PrintPlan:
+    last_column: int  # the rightmost column printed
+    pages_wide: int  # pages side by side for the width
+    title_columns: int  # columns repeated on every page (the frozen key columns), or 0
+    scale: int | None = None  # percent; None: fitted to one page wide
+
+
+def _scale(pages: int, total_cm: float, titles_cm: float) -> int:
+    """The largest scale at which ``pages`` pages hold the columns, the key columns
+    repeated on all but the first (a page breaks between columns: 2 % spare)."""
+    fits = pages * PAGE_CM / (total_cm + (pages - 1) * titles_cm)
+    return min(MAX_SCALE, math.floor(fits * 98))
 
 
 def _quoted(text: str) -> str:
@@ -88,6 +112,31 @@ def span(ws: Any, first: int, width_cm: float) -> int:
     return col - 1
 
 
+def column_cm(ws: Any, col: int) -> float:
+    dim = ws.column_dimensions[get_column_letter(col)]
+    chars = dim.width if dim.customWidth and dim.width else 8.43
+    return float((chars * 7 + 5) * _CM_PER_PX)
+
+
+def print_plan(ws: Any, table: Table, right: int) -> PrintPlan:
+    """How a sheet prints: one page wide when its columns fit at ``MIN_SCALE`` or more;
+    otherwise as many pages wide as needed at that scale, the frozen key columns repeated
+    on every page (unless they would fill half a page), so the font stays readable."""
+    keep = PRINT_UNTIL.get(table.key)
+    keys = [c.key for c in table.columns]
+    last = keys.index(keep) + 1 if keep in keys and right == len(keys) else right
+    room = PAGE_CM / MIN_SCALE
+    total = sum(column_cm(ws, c) for c in range(1, last + 1))
+    if total <= room:
+        return PrintPlan(last, 1, 0)
+    titles = sum(column_cm(ws, c) for c in range(1, table.frozen_columns + 1))
+    if not table.frozen_columns or titles > room / 2:
+        pages = math.ceil(total / room)
+        return PrintPlan(last, pages, 0, _scale(pages, total, 0.0))
+    pages = 1 + math.ceil((total - room) / (room - titles))
+    return PrintPlan(last, pages, table.frozen_columns, _scale(pages, total, titles))
+
+
 def _escaped(text: str) -> str:
     """Text for a header or footer: ``&`` starts a code there, so it is doubled."""
     return visible(text).replace("&", "&&")
@@ -99,19 +148,29 @@ def print_setup(
     _: Gettext,
     areas: Sequence[str],
     title_rows: str | None = None,
+    plan: PrintPlan | None = None,
 ) -> None:
-    """Landscape A4 fitted to the width, the header row on every page, the print area(s),
-    and a page header (client, sheet, report) and footer (generated, page, mailsurvey)."""
+    """Landscape A4 fitted to the width (one page, or the plan's pages with its key columns
+    repeated), the header row on every page, the print area(s), and a page header (client,
+    sheet, report) and footer (generated, page, mailsurvey)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if plan and plan.scale:  # pages side by side at a readable size
+        ws.page_setup.scale = plan.scale
+        ws.page_setup.pageOrder = "overThenDown"  # a page's right part follows it
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+    else:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.left = ws.page_margins.right = _SIDE_MARGIN_IN
     ws.page_margins.header = ws.page_margins.footer = 0.3
     if title_rows:
         ws.print_title_rows = title_rows
+    if plan and plan.title_columns:
+        ws.print_title_cols = f"A:{get_column_letter(plan.title_columns)}"
     if areas:
         ws.print_area = list(areas)
     client = report.client if len(report.client) <= _HEADER_MAX else report.client[:59] + "\u2026"
