@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from . import ews_ops_items, ews_ops_misc, ews_xml
+from . import ews_mime, ews_ops_items, ews_ops_misc, ews_xml
+from .ews_mime import Part, Streamed
 from .ews_org import Folder
 from .ews_store import (
     NO_MAILBOX,
@@ -53,7 +54,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Outcome:
-    body: bytes
+    body: bytes | Streamed  # Streamed: an answer with MIME contents, made as it is sent
     status: int = 200
     codes: tuple[str, ...] = ()
     access: str | None = None  # own | impersonation | delegate
@@ -143,12 +144,13 @@ def execute(
             return Outcome(ews_xml.envelope(body), 200, ("ErrorAccessDenied",), access, True)
         out = _fault("ErrorInvalidOperation", f"The lab's EWS server does not answer {req.op}.")
         return Outcome(out.body, out.status, out.codes, access, unsupported=True)
-    body, codes = handler(ctx, req.elem)
+    answer, codes = handler(ctx, req.elem)
     if access is None or access == "own":
         mailbox = target(req, store)
         if mailbox and mailbox != caller.mailbox:
             access = "delegate"
-    return Outcome(ews_xml.envelope(body), 200, tuple(codes), access)
+    sent = ews_xml.envelope(answer) if isinstance(answer, str) else ews_mime.envelope(answer)
+    return Outcome(sent, 200, tuple(codes), access)
 
 
 def _fault(code: str, text: str) -> Outcome:
@@ -211,7 +213,7 @@ def _folder_xml(ctx: Ctx, f: Folder, shape: Shape) -> str:
     return ews_xml.folder(f, parent, store.items(f), len(store.kids(f)), shape, store.names)
 
 
-Handler = Callable[[Ctx, ET.Element], tuple[str, list[str]]]
+Handler = Callable[[Ctx, ET.Element], tuple[str | list[Part], list[str]]]
 HANDLERS: dict[str, Handler] = {
     "GetFolder": get_folder,
     "FindFolder": find_folder,

@@ -1,4 +1,5 @@
-"""FindItem and GetItem: a folder's items, filtered by a Restriction, sorted and paged.
+"""FindItem and GetItem: a folder's items, filtered by a Restriction, sorted and paged;
+GetItem with their MIME content when asked (``ews_mime``).
 
 Restrictions compare the item size (item:Size, or the extended property 0x0E08:
 PR_MESSAGE_SIZE as Integer, PR_MESSAGE_SIZE_EXTENDED as Long), the received time or the
@@ -15,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 from . import ews_xml
 from .ews_items import Realized
+from .ews_mime import Mime, Part, with_mime
 from .ews_org import Folder
 from .ews_store import (
     Ctx,
@@ -76,21 +78,36 @@ def find_item(ctx: Ctx, op: ET.Element) -> tuple[str, list[str]]:
     return ews_xml.response("FindItem", messages), codes
 
 
-def get_item(ctx: Ctx, op: ET.Element) -> tuple[str, list[str]]:
-    shape = parse_shape(op.find(f"{{{M}}}ItemShape"))
-    messages, codes = [], []
+def get_item(ctx: Ctx, op: ET.Element) -> tuple[str | list[Part], list[str]]:
+    """The items asked for; with item:MimeContent (or IncludeMimeContent) each one's
+    message too, made and encoded while the answer goes out (``ews_mime``)."""
+    shape_elem = op.find(f"{{{M}}}ItemShape")
+    shape = parse_shape(shape_elem)
+    include = shape_elem is not None and shape_elem.findtext(f"{{{T}}}IncludeMimeContent")
+    mime = "item:MimeContent" in shape.fields or (include or "").strip() == "true"
+    messages: list[Part] = []
+    codes = []
     for elem in folder_elements(op.find(f"{{{M}}}ItemIds")):
         tag = "GetItemResponseMessage"
         try:
             f, index = _item(ctx, elem)
-            xml = ews_xml.item(f, ctx.store.items(f), index, shape)
+            items = ctx.store.items(f)
+            xml = ews_xml.item(f, items, index, shape)
         except Failure as exc:
             messages.append(exc.message(tag))
             codes.append(exc.code)
             continue
-        messages.append(ews_xml.success(tag, f"<m:Items>{xml}</m:Items>"))
+        if not mime:
+            messages.append(ews_xml.success(tag, f"<m:Items>{xml}</m:Items>"))
+        else:
+            opening, closing = ews_xml.success(tag, "<m:Items>\x00</m:Items>").split("\x00")
+            content = with_mime(xml, items.element, Mime(f, items, index))
+            messages += [opening, *content, closing]
         codes.append("NoError")
-    return ews_xml.response("GetItem", messages), codes
+    if not mime:
+        return ews_xml.response("GetItem", [m for m in messages if isinstance(m, str)]), codes
+    opening, closing = ews_xml.response("GetItem", ["\x00"]).split("\x00")
+    return [opening, *messages, closing], codes
 
 
 def _item(ctx: Ctx, elem: ET.Element) -> tuple[Folder, int]:

@@ -39,6 +39,7 @@ from .certs import cert_pair
 from .ews_auth import Accounts, Ntlm, channel_bindings
 from .ews_faults import FaultRule, Faults
 from .ews_lab import EwsPaths, read_secret
+from .ews_mime import Streamed
 from .ews_ops import BadRequest
 from .ews_store import BUSY, Caller, Store
 from .ews_xml import fault, now_iso
@@ -101,7 +102,9 @@ class Handler(BaseHTTPRequestHandler):
         self.conn_id = next(_CONNECTIONS)
         self.ntlm: Ntlm | None = None
         self.conn_caller: Caller | None = None  # NTLM authenticates the connection
-        self.held: list[tuple[int, bytes, str, list[tuple[str, str]] | None]] | None = None
+        self.held: list[tuple[int, bytes | Streamed, str, list[tuple[str, str]] | None]] | None = (
+            None
+        )
 
     def log_message(self, format: str, *args: Any) -> None:
         """The JSON request log replaces the default stderr lines."""
@@ -129,7 +132,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"", "text/plain")
 
     def _send(
-        self, status: int, body: bytes, ctype: str, headers: list[tuple[str, str]] | None = None
+        self,
+        status: int,
+        body: bytes | Streamed,
+        ctype: str,
+        headers: list[tuple[str, str]] | None = None,
     ) -> None:
         if self.held is not None:  # an EWS answer goes out after its log line
             self.held.append((status, body, ctype, headers))
@@ -140,7 +147,11 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in headers or []:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if isinstance(body, bytes):
+            self.wfile.write(body)
+            return
+        for chunk in body.chunks():  # MIME contents: made and encoded as they go out
+            self.wfile.write(chunk)
 
     def _control(self, body: bytes | None) -> None:
         token = self.headers.get("X-Lab-Token", "")
@@ -294,7 +305,9 @@ class Handler(BaseHTTPRequestHandler):
         entry.update(access=out.access, mutating=out.mutating, unsupported=out.unsupported)
         self._soap(out.status, out.body, entry, list(out.codes))
 
-    def _soap(self, status: int, body: bytes, entry: dict[str, Any], codes: list[str]) -> None:
+    def _soap(
+        self, status: int, body: bytes | Streamed, entry: dict[str, Any], codes: list[str]
+    ) -> None:
         self._send(status, body, "text/xml; charset=utf-8")
         entry.update(status=status, codes=codes, bytes_out=len(body))
 
