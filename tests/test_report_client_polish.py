@@ -111,7 +111,8 @@ def test_numbers_stand_clear_of_the_next_text_under_right_aligned_headers() -> N
     assert window.alignment.horizontal == "right"
     hours = waves.cell(window.row + 1, window.column)
     assert isinstance(hours.value, int | float) and hours.alignment.indent >= 1
-    assert isinstance(waves.cell(window.row + 1, window.column + 1).value, str)
+    status = waves.cell(window.row + 1, window.column + 1)  # its text stands clear too
+    assert isinstance(status.value, str) and status.alignment.indent >= 1
 
 
 # -- 2. printed at a readable size ----------------------------------------------------

@@ -62,6 +62,7 @@ _ALERT_FONT = Font(color="9C0006", bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="1F3A5F")
 _HEAD_FONT = Font(color="FFFFFF", bold=True)
 _FACT_VALUE = Alignment(horizontal="left", vertical="top")
+_AFTER_FIGURE = Alignment(horizontal="left", indent=1)
 NOTE = N_(
     "Sizes are in binary units (1 MB = 1024 × 1024 bytes). Times are in UTC unless a "  # noqa: RUF001
     "heading names a time zone. An empty cell where a figure is expected means unknown, never 0."
@@ -192,6 +193,8 @@ def _write_rows(
         for c, (column, value) in enumerate(zip(columns, row, strict=True), start=left):
             stored, fmt = cell_value(value, column.kind, _, column.decimals, language, column.unit)
             cell = put(ws, r, c, stored, fmt)
+            if isinstance(stored, str) and c > left and right_aligned(columns[c - left - 1]):
+                cell.alignment = _AFTER_FIGURE  # text right after a column of figures
             if is_alert(column, value):
                 _alert(cell)
             length = _text_len(stored) + 2
