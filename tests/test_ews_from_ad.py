@@ -44,6 +44,7 @@ def test_mailboxes_from_the_directory(
             "mailboxes": "from_ad",
         },
     )
+    doc["probe"] = {"enabled": False}  # the EWS probe has tests of its own
     path = tmp_path / "both.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     with Store(tmp_path / "scan.sqlite") as store:

@@ -50,7 +50,8 @@ def config(info: EwsInfo, out: Path, mailboxes: list[str], **changes: Any) -> Pa
         "mailboxes": mailboxes,
     }
     source.update(changes)
-    data = {"project": "p", "client": "Acme", "output_dir": str(out), "sources": [source]}
+    data = {"project": "p", "client": "Acme", "output_dir": str(out), "sources": [source],
+            "probe": {"enabled": False}}  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     path = out / "config.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")

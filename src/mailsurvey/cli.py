@@ -214,9 +214,9 @@ def probe(
     ] = None,
     formats: FormatsOpt = "xlsx,html,json",
 ) -> None:
-    """Measure the throughput of the IMAP sources already scanned into OUT/scan.sqlite
-    (a sample of messages downloaded read-only at growing concurrency), then write the
-    reports with the new forecast."""
+    """Measure the throughput of the IMAP and Exchange (EWS) sources already scanned into
+    OUT/scan.sqlite (a sample of messages downloaded read-only at growing concurrency),
+    then write the reports with the new forecast."""
     from .assess.throughput import fit
     from .model import ProbeSample
     from .scan import run_probe
@@ -244,6 +244,9 @@ def probe(
         if model is None:
             continue
         out.print(f"  round trip {model.rtt_s * 1000:.1f} ms", highlight=False)
+        if model.backoffs:
+            waits = f"{len(model.backoffs)} back-offs, up to {max(model.backoffs):g} s"
+            out.print(f"  throttled: the server asked for {waits}", highlight=False)
         for lv in model.levels:
             out.print(
                 f"  {lv.concurrency:>3} connections: {lv.messages_per_s:8.1f} messages/s "

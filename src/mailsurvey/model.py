@@ -301,7 +301,11 @@ class ProbeSample:
     kind: "rtt" (a NOOP), "login" (connect, TLS, login), "request" (EXAMINE, SEARCH),
     "single" (one whole message, the connection otherwise idle), "fetch" (``messages``
     whole messages, ``bytes`` octets, in one command, while every connection of the
-    level fetches: the link and server under that concurrency).
+    level fetches: the link and server under that concurrency). An Exchange source's
+    probe (EWS): "login" (a mailbox's first request), "rtt" (a minimal GetFolder),
+    "request" (FindFolder), "finditem" (a page of item sizes), "getitem_mime"
+    (``messages`` items' MIME content, ``bytes`` octets, in one GetItem, as "fetch"),
+    "backoff" (the server asked to wait ``seconds``: throttled).
     """
 
     source: str

@@ -32,6 +32,7 @@ from .assess.methods import PROFILES
 from .collectors.ad import BindRejected, scan_directory
 from .collectors.dns import forget_cached_answers, make_resolver, scan_domain
 from .collectors.ews import ExchangeContext, Throttled, scan_mailbox
+from .collectors.ews_probe import probe_ews
 from .collectors.exchange_export import scan_export
 from .collectors.imap import NotAttempted, SourceContext, scan_account
 from .collectors.imap_probe import probe_imap
@@ -207,7 +208,7 @@ def run_scan(
     probe: bool = True,
 ) -> ScanResult:
     """Scan the sources (all, or ``only``) into the store; then, unless ``probe`` is False
-    or the config turns it off, the throughput probe of every IMAP source."""
+    or the config turns it off, the throughput probe of every IMAP and Exchange source."""
     config = loaded.config
     sources = [s for s in config.sources if not only or s.name in only]
     # directories first: an Exchange source may take its mailboxes from them (from_ad)
@@ -243,6 +244,8 @@ def run_scan(
                 _scan_directory(src, secrets[src.name], store, resume, progress)
             elif isinstance(src, ExchangeSource):
                 _scan_exchange(src, loaded, secrets[src.name], store, resume, progress)
+                if probe and config.probe.enabled:
+                    _probe_exchange(src, loaded, secrets[src.name], store, resume, progress)
             elif isinstance(src, DnsSource):
                 _scan_dns(src, store, resume, progress)
             elif isinstance(src, ExchangeExportSource):
@@ -408,6 +411,32 @@ def _probe_imap(
     return unit
 
 
+def _probe_exchange(
+    src: ExchangeSource,
+    loaded: LoadedConfig,
+    secret: Secret | None,
+    store: Store,
+    resume: bool,
+    progress: Progress,
+) -> Unit:
+    """The EWS probe (``collectors/ews_probe.py``) of the mailboxes the scan read."""
+    if resume and src.name in store.ok_keys(src.name, UnitKind.PROBE):
+        return store.unit(src.name, UnitKind.PROBE, src.name)
+    task = progress.add_task(f"{src.name} probe", total=1)
+    folders = store.folders(src.name)
+    accounts = loaded.accounts[src.name]
+    if src.mailboxes == "from_ad":
+        accounts = from_directory(store.records(Identity))
+    if secret is None:  # shared_secret always gives one for an Exchange source
+        raise FatalScanError(f"{src.name}: no password for the service account")
+    ctx = ExchangeContext(src, secret, classify, accepted_domains(accounts, store))
+    highest = probe_concurrency(loaded)
+    unit, samples = probe_ews(ctx, accounts, folders, loaded.config.probe, highest)
+    store.finish_probe(unit, samples)
+    progress.update(task, completed=1)
+    return unit
+
+
 def run_probe(
     loaded: LoadedConfig, store: Store, *, only: Sequence[str] = (), interactive: bool = False
 ) -> list[Unit]:
@@ -415,7 +444,7 @@ def run_probe(
     sources = [
         s
         for s in loaded.config.sources
-        if isinstance(s, ImapSource) and (not only or s.name in only)
+        if isinstance(s, ImapSource | ExchangeSource) and (not only or s.name in only)
     ]
     missing = [s.name for s in sources if not store.folders(s.name)]
     if missing:
@@ -425,7 +454,9 @@ def run_probe(
         )
     progress = Progress(disable=True)
     return [
-        _probe_imap(s, loaded, shared_secret(s, interactive), store, False, progress)
+        _probe_exchange(s, loaded, shared_secret(s, interactive), store, False, progress)
+        if isinstance(s, ExchangeSource)
+        else _probe_imap(s, loaded, shared_secret(s, interactive), store, False, progress)
         for s in sources
     ]
 

@@ -220,8 +220,14 @@ def forecast(
     for src, m in sorted(models.items()):
         if m.saturated:  # more connections than the one but last level added little
             notes.append(("saturated", f"{src}:{m.levels[-2].concurrency}"))
+        if m.protocol not in method.reads:  # e.g. Exchange probed over EWS, copied over IMAP
+            notes.append(("other_protocol", f"{src}:{m.protocol}"))
     for src in sorted({j.source for j in jobs} - set(models)):
         notes.append(("no_probe", src))
+    for src, got in sorted(by_source.items()):  # throttling is a finding, measured or not
+        waits = sum(s.kind == "backoff" for s in got)
+        if waits:
+            notes.append(("throttled", f"{src}:{waits}"))
     costs = {src: costs_at(m, concurrency) for src, m in models.items()}
     notes += [("extrapolated", src) for src, c in costs.items() if c.extrapolated]
     uplink_bps = uplink_mbit * 1e6 / 8 if uplink_mbit else None

@@ -56,6 +56,9 @@ class MethodProfile:
     per_mailbox_s: float = 0.0  # start, logins, listing on both sides
     validated_by: str | None = None  # how the profile was checked against real copies
     references: tuple[str, ...] = ()  # "<url> (<page title>) [fields it is the source of]"
+    # the protocols it reads a source with: a source probed with another one is forecast
+    # from that probe's figures, with a note saying so
+    reads: frozenset[str] = frozenset({"imap"})
 
 
 PROFILES: dict[str, MethodProfile] = {
@@ -191,6 +194,40 @@ PROFILES: dict[str, MethodProfile] = {
                 "https://support.google.com/a/answer/14792325 (Migrate email from an IMAP"
                 " account: exit a completed migration before starting a new one)"
                 " [max_concurrency]",
+            ),
+        ),
+        # Google Workspace Migrate, from Exchange: Google's migration software that the
+        # customer runs on its own Windows servers (a platform server and nodes), reading
+        # Exchange over EWS (Exchange Web Services must be enabled and reachable from them)
+        # and writing to Google's APIs. So a probe of EWS from the host that will run it is
+        # the right vantage, and the volume crosses that site's link twice. How it uses EWS
+        # is not documented: assumed one request per item (GetItem with the MIME content,
+        # as the EWS probe reads) and, per folder, a FindFolder and a FindItem. Not
+        # published: a default concurrency (it depends on the nodes deployed; 10 mailboxes
+        # at once here, a planning value), a throughput or a per-user cap.
+        # Microsoft's migrations from Exchange read otherwise: cutover and staged pull over
+        # Outlook Anywhere (RPC over HTTP, New-MigrationEndpoint -ExchangeOutlookAnywhere),
+        # a hybrid remote move over MRSProxy (-ExchangeRemoteMove): the same server and web
+        # front end as EWS, another protocol, run from Microsoft's side. They have no profile
+        # yet (the exo-* targets forecast with exo-imap); an EWS probe stands in for them.
+        MethodProfile(
+            id="google-gwm",
+            title="Google Workspace Migrate (from Exchange over EWS)",
+            side="client",
+            pipelined=False,
+            folder_round_trips=2.0,
+            message_round_trips=1.0,
+            carries_twice=True,
+            default_concurrency=10,
+            max_concurrency=None,
+            validated_by=None,
+            reads=frozenset({"ews"}),
+            references=(
+                "https://support.google.com/workspacemigrate/answer/9226336 (Exchange"
+                " requirements: Exchange Web Services)",
+                "https://learn.microsoft.com/powershell/module/exchangepowershell/"
+                "new-migrationendpoint (New-MigrationEndpoint: ExchangeOutlookAnywhere,"
+                " ExchangeRemoteMove)",
             ),
         ),
     )

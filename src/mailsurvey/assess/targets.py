@@ -202,11 +202,11 @@ PROFILES: dict[str, TargetProfile] = {
         # Neither figure was found in Google's own documentation with the search tool
         # (the Exchange watchpoints page below was, without them), so both stay None until
         # sourced; no max_item_bytes either, since large attachments are not dropped.
-        # The method is google-dms only because no Migrate method profile exists yet.
+        # It reads Exchange over EWS (assess/methods.py, google-gwm).
         TargetProfile(
             id="google-gwm",
             title="Google Workspace Migrate (from Exchange)",
-            method="google-dms",
+            method="google-gwm",
             carries=frozenset({"mail", "calendar", "contacts"}),
             references=(
                 "https://support.google.com/workspacemigrate/answer/9226442 (Watchpoints and"

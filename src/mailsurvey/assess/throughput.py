@@ -16,6 +16,10 @@ import numpy as np
 
 from ..model import ProbeSample
 
+# The timed bulk reads, by the probe that made them: IMAP FETCH batches, EWS GetItem
+# batches with the MIME content. Each source's probe speaks one protocol.
+BULK = {"fetch": "imap", "getitem_mime": "ews"}
+
 
 @dataclass(frozen=True)
 class LevelFit:
@@ -39,6 +43,8 @@ class ThroughputModel:
     measured_at: datetime
     rtt_s: float
     levels: tuple[LevelFit, ...]  # by concurrency, ascending
+    protocol: str = "imap"  # what the probe read the source with: imap | ews
+    backoffs: tuple[float, ...] = ()  # the waits (s) the server asked of the probe
 
     @property
     def saturated(self) -> bool:
@@ -86,7 +92,7 @@ def nonnegative_fit(x: np.ndarray, y: np.ndarray, scale: np.ndarray | None = Non
 
 def fit(samples: Sequence[ProbeSample]) -> ThroughputModel | None:
     """One source's probe run -> its throughput model; None when nothing was fetched."""
-    fetches = [s for s in samples if s.kind == "fetch"]
+    fetches = [s for s in samples if s.kind in BULK]
     if not fetches:
         return None
     levels = []
@@ -101,13 +107,15 @@ def fit(samples: Sequence[ProbeSample]) -> ThroughputModel | None:
         measured_at=min(s.at for s in samples),
         rtt_s=float(np.median(rtts)) if rtts else 0.0,
         levels=tuple(levels),
+        protocol=BULK[fetches[0].kind],
+        backoffs=tuple(s.seconds for s in samples if s.kind == "backoff"),
     )
 
 
 def _level(c: int, samples: Sequence[ProbeSample]) -> LevelFit | None:
     """Round trip: the median NOOP. Per message and per byte: fitted on the batches
     fetched while every connection of the level fetched, less one round trip each."""
-    fetches = [s for s in samples if s.kind == "fetch"]
+    fetches = [s for s in samples if s.kind in BULK]
     if not fetches:
         return None
     rtts = [s.seconds for s in samples if s.kind == "rtt"]

@@ -24,7 +24,9 @@ METHOD_WORDS = {
     "offlineimap3": Word("OfflineIMAP3 (IMAP to IMAP, one message at a time)"),
     "exo-imap": Word("Microsoft 365 / Exchange Online IMAP migration (migration batches)"),
     "google-dms": Word("Google Workspace data migration service (new), from IMAP"),
+    "google-gwm": Word("Google Workspace Migrate (from Exchange over EWS)"),
 }
+PROTOCOL_WORDS = {"imap": "IMAP", "ews": "EWS"}  # names, the same in every language
 BOUND_WORDS = {
     "bytes": Word("Data volume"),
     "messages": Word("Number of messages"),
@@ -154,6 +156,18 @@ def note_phrase(note: str) -> Value:
         msgid = N_("The method runs at most %(count)s mailboxes at once: forecast at that")
         return Phrase(msgid, (("count", int(subject)),))
     source, _, level = subject.rpartition(":")
+    if code == "other_protocol" and level in PROTOCOL_WORDS:
+        msgid = N_(
+            "Source %(source)s was measured over %(protocol)s, which this method does not "
+            "read: its forecast uses those figures"
+        )
+        return Phrase(msgid, (("source", source), ("protocol", PROTOCOL_WORDS[level])))
+    if code == "throttled" and level.isdigit():
+        msgid = N_(
+            "Source %(source)s throttled the probe (%(count)s back-offs asked): the copy will "
+            "be throttled too; the measured throughput includes the waits"
+        )
+        return Phrase(msgid, (("source", source), ("count", int(level))))
     if code == "saturated" and level.isdigit():
         msgid = N_(
             "Source %(source)s gave little more throughput beyond %(count)s connections: "
