@@ -279,6 +279,12 @@ def test_throttling_is_recorded_and_the_forecast_still_made(
     assert len(busy) == 3 and all(e["status"] == 500 for e in busy)
     f = forecast(inv, PROFILES["google-gwm"], 2)
     assert f.known and "throttled:exchange:3" in f.notes
+    # the waits count in the forecast: spread over the messages read at their level
+    for lv in f.models[0].levels:
+        at = [s for s in inv.probe_samples if s.concurrency == lv.concurrency]
+        waited = sum(s.seconds for s in at if s.kind == "backoff")
+        read = sum(s.messages for s in at if s.kind == "getitem_mime")
+        assert lv.per_message_s >= waited / read
 
 
 def test_throttled_beyond_the_budget_is_not_forecast_and_says_why(

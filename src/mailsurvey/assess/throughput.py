@@ -123,6 +123,10 @@ def _level(c: int, samples: Sequence[ProbeSample]) -> LevelFit | None:
     x = np.array([[s.messages, s.bytes] for s in fetches], dtype=float)
     seconds = np.array([s.seconds for s in fetches], dtype=float)
     per_message, per_byte = (float(v) for v in nonnegative_fit(x, seconds - rho, seconds))
+    # throttled: the waits the server asked for, spread over the messages read meanwhile
+    # (each connection waits its own; a copy at this concurrency will be asked the same)
+    waits = sum(s.seconds for s in samples if s.kind == "backoff")
+    per_message += waits / max(1, sum(s.messages for s in fetches))
     logins = [s.seconds for s in samples if s.kind == "login"]
     wall = max(s.at.timestamp() + s.seconds for s in fetches) - min(
         s.at.timestamp() for s in fetches
