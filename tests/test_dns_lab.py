@@ -19,6 +19,7 @@ from mailsurvey.model import AcceptedDomain, DnsDomain, Reason, Status, Unit, Un
 from mailsurvey.report import jsonout, render
 from mailsurvey.report.i18n import NOT_KNOWN
 from mailsurvey.report.views import build_report
+from mailsurvey.report.views_readiness import target_word
 from mailsurvey.scan import run_scan
 from mailsurvey.store import Store
 
@@ -166,9 +167,10 @@ def test_report_sheet_and_what_to_change(
     got = [dict(zip(ckeys, r, strict=True)) for r in changes.rows]
 
     def one(domain: str, target: str, record: str) -> dict[str, Any]:
+        shown = target_word(target)  # the target's name, as the report shows it
         return next(
             c for c in got
-            if (c["domain"], c["target"], c["record"]) == (domain, target, record)
+            if (c["domain"], c["target"], c["record"]) == (domain, shown, record)
         )  # fmt: skip
 
     assert one("acme.nl", "exo-imap", "MX")["required"] == "0 acme-nl.mail.protection.outlook.com"

@@ -9,6 +9,7 @@ from ..model import DnsDomain, Status, UnitKind
 from ..store import Inventory
 from .i18n import N_, NOT_KNOWN, STATUS_WORDS, Word
 from .views import Column, Kind, Table, Value
+from .views_readiness import target_word
 
 NONE = Word("none published")
 SPF_WORDS = {
@@ -119,7 +120,7 @@ def _status(status: Status | None) -> Value:
 def _changes(rows: list[DnsChange], have_targets: bool) -> Table:
     columns = (
         Column("domain", N_("Domain"), width=24),
-        Column("target", N_("Target"), width=14),
+        Column("target", N_("Target"), width=30),
         Column("record", N_("Record"), width=16),
         Column("current", N_("Now"), width=40),
         Column("required", N_("To publish"), width=48),
@@ -133,7 +134,7 @@ def _changes(rows: list[DnsChange], have_targets: bool) -> Table:
     body = tuple(
         (
             c.domain,
-            c.target,
+            target_word(c.target),
             c.record.replace("_", " ").upper().replace("AUTODISCOVER", "Autodiscover"),
             NOT_KNOWN if c.current is None else (c.current or NONE),
             c.required or None,
