@@ -247,7 +247,7 @@ def with_backoff(call: Callable[[], T], deadline: float, stop: threading.Event) 
         time.sleep(wait)
 
 
-def _fields(*names: str) -> set[FieldPath]:
+def folder_fields(*names: str) -> set[FieldPath]:
     return {FieldPath(field=Folder.get_field_by_fieldname(n)) for n in names}
 
 
@@ -292,11 +292,13 @@ def scan_mailbox(ctx: ExchangeContext, account: ConfigAccount) -> MailboxScan:
         )
         for cls, _ in asked
     ]
-    fields = _fields(*FOLDER_FIELDS)
+    fields = folder_fields(*FOLDER_FIELDS)
     answers = with_backoff(
         lambda: list(
             RawGetFolder(account=ews).call(
-                folders=wanted, additional_fields=fields | _fields("permission_set"), shape="IdOnly"
+                folders=wanted,
+                additional_fields=fields | folder_fields("permission_set"),
+                shape="IdOnly",
             )
         ),
         deadline,

@@ -5,7 +5,7 @@ Tools that copy from Exchange over EWS (Google Workspace Migrate, third-party EW
 open mailboxes side by side and download each item's MIME content with GetItem. So the
 probe does exactly that, read-only (GetFolder, FindFolder, FindItem, GetItem: nothing
 else), on 1, 2, 4, ... mailboxes at once up to the planned concurrency, within the
-``probe:`` budget split evenly over the levels, like the IMAP probe (``imap_probe``).
+``probe:`` budget split evenly over the levels, like the IMAP probe (``probe_plan``).
 Per connection, a setup: the mailbox's first request ("login"), two minimal GetFolder
 round trips ("rtt"), its folder list ("request", one FindFolder) and, in up to four mail
 folders, one page of item ids and sizes ("finditem": the scan gives folder totals, not
@@ -21,13 +21,13 @@ and a level's throughput counts the time spent waiting.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from exchangelib import DELEGATE, IMPERSONATION
@@ -43,12 +43,11 @@ from exchangelib.services import GetItem
 from exchangelib.util import TNS
 
 from ..config import Account, ProbeSettings
-from ..model import SIZE_BUCKETS, Folder, ProbeSample, Reason, Status, Unit, UnitKind
-from .ews import FOLDER_FIELDS, ExchangeContext, _fields, with_backoff
-from .ews_services import Folders, RawFindItem, RawGetFolder, _BackOff
-from .imap_probe import levels
+from ..model import SIZE_BUCKETS, Folder, ProbeSample, Reason, Status, Unit
+from .ews import FOLDER_FIELDS, ExchangeContext, folder_fields, with_backoff
+from .ews_services import BackOff, Folders, RawFindItem, RawGetFolder
+from .probe_plan import MB, Budget, Level, ProbeUnit, in_sequence, outcome, run_levels
 
-MB = 1024 * 1024
 BATCH = 10  # items in one GetItem: enough to see the per-message cost apart
 BATCH_BYTES = 16 * MB  # ... without one request eating a level's volume
 SETUP_FOLDERS = 4  # mail folders a connection takes item sizes from
@@ -59,40 +58,11 @@ MIME = {FieldPath(field=Message.get_field_by_fieldname("mime_content"))}
 SIZE = {FieldPath(field=Item.get_field_by_fieldname("size"))}
 
 
-class RawGetItem(_BackOff, GetItem):  # type: ignore[misc]
+class RawGetItem(BackOff, GetItem):  # type: ignore[misc]
     """GetItem answering the item elements (the MIME content is counted, not parsed)."""
 
     def _elem_to_obj(self, elem: Any) -> Any:
         return elem
-
-
-@dataclass
-class _Level:
-    """One concurrency level's budget and what its connections measured."""
-
-    concurrency: int
-    deadline: float
-    volume: int
-    stop: threading.Event
-    samples: list[ProbeSample] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    spent: int = 0
-
-    def reserve(self, octets: int) -> bool:
-        with self.lock:
-            if self.spent + octets > self.volume or time.monotonic() >= self.deadline:
-                return False
-            self.spent += octets
-            return True
-
-    def settle(self, reserved: int, actual: int) -> None:
-        with self.lock:
-            self.spent += actual - reserved
-
-    @property
-    def over(self) -> bool:
-        return self.stop.is_set() or time.monotonic() >= self.deadline or self.spent >= self.volume
 
 
 def mailbox_weights(folders: Iterable[Folder]) -> dict[str, int]:
@@ -117,12 +87,7 @@ def probe_ews(
     """Run the probe of one Exchange source; every outcome is a Unit, never an exception."""
     src = ctx.source
     started = datetime.now(UTC)
-
-    def unit(status: Status, reason: Reason = Reason.NONE, message: str = "") -> Unit:
-        return Unit(
-            src.name, UnitKind.PROBE, src.name, status, reason, message, started, datetime.now(UTC)
-        )
-
+    unit = ProbeUnit(src.name, started)
     by_address = {a.address: a for a in accounts}
     weights = {a: w for a, w in mailbox_weights(folders).items() if a in by_address}
     if not weights:
@@ -134,73 +99,39 @@ def probe_ews(
         return unit(Status.FAILED, *ctx.classify(exc)), []
     protocol.max_connections = max(protocol.max_connections or 1, highest)
     rng = random.Random(seed)
-    steps = levels(highest)
-    per_level_s = settings.seconds / len(steps)
-    per_level_bytes = int(settings.megabytes * MB / len(steps))
+    budget = Budget.of(settings, highest)
     run = started.isoformat()
-    samples: list[ProbeSample] = []
-    errors: list[BaseException] = []
-    measured, throttled = 0, []
-    for c in steps:
-        level = _Level(c, time.monotonic() + per_level_s, per_level_bytes, ctx.stop)
-        boxes = _draw(weights, c, rng)
-        ready = threading.Barrier(c)
-        threads = [
-            threading.Thread(target=_connection, args=(ctx, box, level, run, ready), daemon=True)
-            for box in boxes
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        samples += level.samples
-        errors += [e for e in level.errors if not isinstance(e, ErrorServerBusy)]
-        measured += any(s.kind == "getitem_mime" for s in level.samples)
+
+    def connections(level: Level, ready: threading.Barrier) -> list[Callable[[], None]]:
+        boxes = _draw(weights, level.concurrency, rng)
+        return [partial(_connection, ctx, box, level, run, ready) for box in boxes]
+
+    done = run_levels(budget, ctx.stop, connections)
+    samples = in_sequence(s for level in done for s in level.samples)
+    errors = [e for level in done for e in level.errors if not isinstance(e, ErrorServerBusy)]
+    measured = sum(any(s.kind == "getitem_mime" for s in level.samples) for level in done)
+    throttled = []
+    for level in done:
         waits = [s.seconds for s in level.samples if s.kind == "backoff"]
         if waits:
-            throttled.append((c, len(waits), max(waits)))
-        if ctx.stop.is_set():
-            break
-    samples.sort(key=lambda s: s.at)
-    samples = [ProbeSample(**{**s.__dict__, "seq": i}) for i, s in enumerate(samples)]
-    return _outcome(unit, ctx, settings, len(steps), measured, throttled, errors), samples
+            throttled.append((level.concurrency, len(waits), max(waits)))
+    steps = len(budget.steps)
+    if throttled:  # the finding, before any error, stop or budget
+        return _throttled(unit, steps, measured, throttled), samples
+    end = outcome(unit, ctx.classify, ctx.stop, settings, steps, measured, errors, verb="read")
+    return end, samples
 
 
-def _outcome(
-    unit: Callable[..., Unit],
-    ctx: ExchangeContext,
-    settings: ProbeSettings,
-    steps: int,
-    measured: int,
-    throttled: list[tuple[int, int, float]],
-    errors: list[BaseException],
+def _throttled(
+    unit: ProbeUnit, steps: int, measured: int, throttled: list[tuple[int, int, float]]
 ) -> Unit:
-    """The unit: throttling first (it is the finding), then errors, a stop, the budget."""
-    if throttled:
-        said = "; ".join(
-            f"{n} back-off{'s' if n > 1 else ''} at {c} connection{'s' if c > 1 else ''} "
-            f"(up to {wait:g} s)"
-            for c, n, wait in throttled
-        )
-        note = f"the server throttled the probe: {said}; {measured} of {steps} levels measured"
-        return unit(Status.FAILED if not measured else Status.PARTIAL, Reason.THROTTLED, note)
-    if errors and not measured:
-        return unit(Status.FAILED, *ctx.classify(errors[0]))
-    if errors:
-        reason, why = ctx.classify(errors[0])
-        note = f"{measured} of {steps} concurrency levels measured; first error: {why}"
-        return unit(Status.PARTIAL, reason, note)
-    if ctx.stop.is_set():
-        note = f"stopped after {measured} of {steps} concurrency levels"
-        return unit(Status.PARTIAL, Reason.INTERRUPTED, note)
-    if measured < steps:
-        note = (
-            f"{measured} of {steps} concurrency levels measured: the budget "
-            f"({settings.seconds:g} s, {settings.megabytes:g} MB) ran out before the others "
-            "read; raise probe.seconds or probe.megabytes"
-        )
-        return unit(Status.PARTIAL, Reason.BUDGET, note)
-    return unit(Status.OK)
+    said = "; ".join(
+        f"{n} back-off{'s' if n > 1 else ''} at {c} connection{'s' if c > 1 else ''} "
+        f"(up to {wait:g} s)"
+        for c, n, wait in throttled
+    )
+    note = f"the server throttled the probe: {said}; {measured} of {steps} levels measured"
+    return unit(Status.FAILED if not measured else Status.PARTIAL, Reason.THROTTLED, note)
 
 
 def _draw(weights: dict[str, int], c: int, rng: random.Random) -> list[str]:
@@ -241,7 +172,7 @@ Timed = Callable[[str, str, Callable[[], tuple[int, int]]], Any]
 
 
 def _connection(
-    ctx: ExchangeContext, address: str, level: _Level, run: str, ready: threading.Barrier
+    ctx: ExchangeContext, address: str, level: Level, run: str, ready: threading.Barrier
 ) -> None:
     """One connection of a level, reading one mailbox: the setup, the barrier, the bulk."""
     src = ctx.source
@@ -281,7 +212,7 @@ def _connection(
             default_timezone=None,
         )
         strata = _setup(ews, address, level, timed)
-        _wait(ready, level)
+        level.wait_for_others(ready)
         _bulk(ews, strata, level, timed)
     except Exception as exc:
         ready.abort()  # the others go on without this connection
@@ -289,12 +220,7 @@ def _connection(
             level.errors.append(exc)
 
 
-def _wait(ready: threading.Barrier, level: _Level) -> None:
-    with contextlib.suppress(threading.BrokenBarrierError):
-        ready.wait(timeout=max(0.0, level.deadline - time.monotonic()))
-
-
-def _setup(ews: EwsAccount, address: str, level: _Level, timed: Timed) -> list[_Stratum]:
+def _setup(ews: EwsAccount, address: str, level: Level, timed: Timed) -> list[_Stratum]:
     root = Root(account=ews)
     owner = EwsMailbox(email_address=address)
     top, inbox = (
@@ -319,7 +245,7 @@ def _setup(ews: EwsAccount, address: str, level: _Level, timed: Timed) -> list[_
     def find_folders() -> tuple[int, int]:
         listed[:] = list(
             Folders(account=ews, page_size=1000).call(
-                folders=[top], additional_fields=_fields(*FOLDER_FIELDS), restriction=None,
+                folders=[top], additional_fields=folder_fields(*FOLDER_FIELDS), restriction=None,
                 shape="IdOnly", depth="Deep", max_items=None, offset=0,
             )
         )  # fmt: skip
@@ -389,7 +315,7 @@ def _item_sizes(found: Iterable[Any]) -> list[tuple[str, str, int]]:
     return out
 
 
-def _bulk(ews: EwsAccount, strata: list[_Stratum], level: _Level, timed: Timed) -> None:
+def _bulk(ews: EwsAccount, strata: list[_Stratum], level: Level, timed: Timed) -> None:
     """GetItem batches back to back, a few of each size class in turn."""
     turn = 0
     while strata and not level.over:
@@ -400,7 +326,7 @@ def _bulk(ews: EwsAccount, strata: list[_Stratum], level: _Level, timed: Timed) 
         turn += 1
 
 
-def _read(ews: EwsAccount, batch: list[tuple[str, str, int]], level: _Level, timed: Timed) -> bool:
+def _read(ews: EwsAccount, batch: list[tuple[str, str, int]], level: Level, timed: Timed) -> bool:
     """One GetItem of ``batch`` with the MIME content, when the budget allows."""
     size = sum(s for *_, s in batch)
     if not batch or level.over or not level.reserve(size):

@@ -23,7 +23,7 @@ from exchangelib.services.common import EWSService, parse_folder_elem
 from exchangelib.util import TNS, create_element
 
 
-class _BackOff:
+class BackOff:
     """Mixin: ErrorServerBusy in a response message keeps its BackOffMilliseconds."""
 
     @staticmethod
@@ -38,11 +38,11 @@ class _BackOff:
         return exc
 
 
-class Folders(_BackOff, FindFolder):  # type: ignore[misc]
+class Folders(BackOff, FindFolder):  # type: ignore[misc]
     """FindFolder (exchangelib's folder objects)."""
 
 
-class RawGetFolder(_BackOff, GetFolder):  # type: ignore[misc]
+class RawGetFolder(BackOff, GetFolder):  # type: ignore[misc]
     """GetFolder answering (folder, element) per folder asked, or the error. The element
     is a copy: exchangelib empties what it has parsed."""
 
@@ -55,21 +55,21 @@ class RawGetFolder(_BackOff, GetFolder):  # type: ignore[misc]
                 yield parse_folder_elem(elem=elem, folder=folder), kept
 
 
-class RawInboxRules(_BackOff, GetInboxRules):  # type: ignore[misc]
+class RawInboxRules(BackOff, GetInboxRules):  # type: ignore[misc]
     """GetInboxRules answering the t:Rule elements."""
 
     def _elem_to_obj(self, elem: Any) -> Any:
         return elem
 
 
-class RawDelegates(_BackOff, GetDelegate):  # type: ignore[misc]
+class RawDelegates(BackOff, GetDelegate):  # type: ignore[misc]
     """GetDelegate answering the m:DelegateUser elements."""
 
     def _elem_to_obj(self, elem: Any) -> Any:
         return elem
 
 
-class RawFindItem(_BackOff, FindItem):  # type: ignore[misc]
+class RawFindItem(BackOff, FindItem):  # type: ignore[misc]
     """FindItem answering the item elements."""
 
     def _elem_to_obj(self, elem: Any) -> Any:

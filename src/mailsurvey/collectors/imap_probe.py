@@ -5,25 +5,25 @@ with ``BODY.PEEK[]`` (never ``BODY[]``: no flag changes) on 1, 2, 4, ... connect
 once, up to the highest concurrency the plan needs. Every request is timed and kept with
 its conditions: round trips (NOOP), logins, EXAMINE/SEARCH, one message alone, many in one
 command. ``assess/throughput.py`` fits costs per request, message and byte from them.
-The budget (time and volume) is split evenly over the levels.
+The budget (time and volume) is split evenly over the levels (``probe_plan``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from ..config import Account, ProbeSettings
-from ..model import SIZE_BUCKETS, Folder, ProbeSample, Reason, Status, Unit, UnitKind
+from ..model import SIZE_BUCKETS, Folder, ProbeSample, Reason, Status, Unit
 from .imap import SourceContext, login
 from .imap_session import ImapSession
+from .probe_plan import MB, Budget, Level, ProbeUnit, in_sequence, outcome, run_levels
 
-MB = 1024 * 1024
 BATCH = 10  # messages in one FETCH command: enough to see the per-message cost apart
 BATCH_BYTES = 16 * MB  # ... without one command eating a level's volume
 SETUP_STRATA = 4  # size classes (one folder each) a connection samples
@@ -63,44 +63,6 @@ def strata(folders: Iterable[Folder]) -> list[Stratum]:
     return out
 
 
-def levels(highest: int) -> list[int]:
-    """1, 2, 4, ... and ``highest`` itself."""
-    out, c = [], 1
-    while c < highest:
-        out.append(c)
-        c *= 2
-    return [*out, highest]
-
-
-@dataclass
-class _Level:
-    """One concurrency level's budget and what its connections measured."""
-
-    concurrency: int
-    deadline: float
-    volume: int
-    stop: threading.Event
-    samples: list[ProbeSample] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    spent: int = 0
-
-    def reserve(self, octets: int) -> bool:
-        with self.lock:
-            if self.spent + octets > self.volume or time.monotonic() >= self.deadline:
-                return False
-            self.spent += octets
-            return True
-
-    def settle(self, reserved: int, actual: int) -> None:
-        with self.lock:
-            self.spent += actual - reserved
-
-    @property
-    def over(self) -> bool:
-        return self.stop.is_set() or time.monotonic() >= self.deadline or self.spent >= self.volume
-
-
 def probe_imap(
     ctx: SourceContext,
     accounts: list[Account],
@@ -116,63 +78,23 @@ def probe_imap(
     run = started.isoformat()
     by_address = {a.address: a for a in accounts}
     pool = [s for s in strata(folders) if s.mailbox in by_address]
-
-    def unit(status: Status, reason: Reason = Reason.NONE, message: str = "") -> Unit:
-        return Unit(
-            src.name, UnitKind.PROBE, src.name, status, reason, message, started, datetime.now(UTC)
-        )
-
+    unit = ProbeUnit(src.name, started)
     if not pool:
         return unit(Status.SKIPPED, Reason.NONE, "no scanned folder holds a message"), []
     rng = random.Random(seed)
-    steps = levels(highest)
-    per_level_s = settings.seconds / len(steps)
-    per_level_bytes = int(settings.megabytes * MB / len(steps))
-    samples: list[ProbeSample] = []
-    errors: list[BaseException] = []
-    measured = 0
-    for c in steps:
-        level = _Level(c, time.monotonic() + per_level_s, per_level_bytes, ctx.stop)
-        picks = _picks(pool, rng, per_level_bytes)
-        ready = threading.Barrier(c)
-        threads = [
-            threading.Thread(
-                target=_connection, args=(ctx, by_address, level, picks, run, ready), daemon=True
-            )
-            for _ in range(c)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        samples += level.samples
-        errors += level.errors
-        measured += any(s.kind == "fetch" for s in level.samples)
-        if ctx.stop.is_set():
-            break
-    samples.sort(key=lambda s: s.at)
-    samples = [_renumber(s, i) for i, s in enumerate(samples)]
-    if errors and not measured:
-        return unit(Status.FAILED, *ctx.classify(errors[0])), samples
-    if errors:
-        reason, why = ctx.classify(errors[0])
-        note = f"{measured} of {len(steps)} concurrency levels measured; first error: {why}"
-        return unit(Status.PARTIAL, reason, note), samples
-    if ctx.stop.is_set():
-        note = f"stopped after {measured} of {len(steps)} concurrency levels"
-        return unit(Status.PARTIAL, Reason.INTERRUPTED, note), samples
-    if measured < len(steps):
-        note = (
-            f"{measured} of {len(steps)} concurrency levels measured: the budget "
-            f"({settings.seconds:g} s, {settings.megabytes:g} MB) ran out before the others "
-            "fetched; raise probe.seconds or probe.megabytes"
-        )
-        return unit(Status.PARTIAL, Reason.BUDGET, note), samples
-    return unit(Status.OK), samples
+    budget = Budget.of(settings, highest)
 
+    def connections(level: Level, ready: threading.Barrier) -> list[Callable[[], None]]:
+        picks = _picks(pool, rng, budget.volume)
+        return [partial(_connection, ctx, by_address, level, picks, run, ready)] * level.concurrency
 
-def _renumber(s: ProbeSample, seq: int) -> ProbeSample:
-    return ProbeSample(**{**s.__dict__, "seq": seq})
+    done = run_levels(budget, ctx.stop, connections)
+    samples = in_sequence(s for level in done for s in level.samples)
+    errors = [e for level in done for e in level.errors]
+    measured = sum(any(s.kind == "fetch" for s in level.samples) for level in done)
+    steps = len(budget.steps)
+    end = outcome(unit, ctx.classify, ctx.stop, settings, steps, measured, errors, verb="fetched")
+    return end, samples
 
 
 class _Picks:
@@ -227,7 +149,7 @@ class _Source:
 def _connection(
     ctx: SourceContext,
     accounts: dict[str, Account],
-    level: _Level,
+    level: Level,
     picks: _Picks,
     run: str,
     ready: threading.Barrier,
@@ -262,7 +184,7 @@ def _connection(
         session = _open(ctx, accounts[mailbox])
         record("login", mailbox, "", (0, 0), t0, at)
         sources = [s for st in strata if (s := _setup(session, st, level, timed)) is not None]
-        _wait(ready, level)
+        level.wait_for_others(ready)
         _bulk(session, sources, level, timed)
     except Exception as exc:
         ready.abort()  # the others go on without this connection
@@ -273,13 +195,6 @@ def _connection(
             session = None
     if session is not None:
         session.logout()
-
-
-def _wait(ready: threading.Barrier, level: _Level) -> None:
-    """Until every connection is set up; a slow one does not hold the others past the
-    level's deadline (the barrier breaks and the bulk phase starts without it)."""
-    with contextlib.suppress(threading.BrokenBarrierError):
-        ready.wait(timeout=max(0.0, level.deadline - time.monotonic()))
 
 
 def _open(ctx: SourceContext, account: Account) -> ImapSession:
@@ -299,7 +214,7 @@ def _open(ctx: SourceContext, account: Account) -> ImapSession:
 Timed = Callable[[str, str, str, Callable[[], tuple[int, int]]], None]
 
 
-def _setup(session: ImapSession, stratum: Stratum, level: _Level, timed: Timed) -> _Source | None:
+def _setup(session: ImapSession, stratum: Stratum, level: Level, timed: Timed) -> _Source | None:
     mailbox, path = stratum.mailbox, stratum.path
     low, high = stratum.bounds
     found: list[int] = []
@@ -328,7 +243,7 @@ def _setup(session: ImapSession, stratum: Stratum, level: _Level, timed: Timed) 
     return source
 
 
-def _bulk(session: ImapSession, sources: list[_Source], level: _Level, timed: Timed) -> None:
+def _bulk(session: ImapSession, sources: list[_Source], level: Level, timed: Timed) -> None:
     """Batches back to back, a few from each folder in turn (EXAMINE between folders)."""
     turn = 0
     while sources and not level.over:
@@ -348,7 +263,7 @@ def _bulk(session: ImapSession, sources: list[_Source], level: _Level, timed: Ti
 
 
 def _fetch(
-    session: ImapSession, source: _Source, uids: list[int], level: _Level, timed: Timed, kind: str
+    session: ImapSession, source: _Source, uids: list[int], level: Level, timed: Timed, kind: str
 ) -> bool:
     """Fetch ``uids`` in one command when the level's budget allows; False when not."""
     size = source.stratum.typical * len(uids)
