@@ -18,7 +18,9 @@ from ..store import Inventory
 from .dns_changes import measured_mx_ttl
 from .estimate import Forecast, forecast
 from .methods import PROFILES
-from .plan import Timeline, timeline
+from .plan import Timeline
+from .wave_plan import wave_timeline
+from .waves import Waves, p90_by_address, permission_graph, plan_waves
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Outlook:
     forecast: Forecast
     timeline: Timeline
     at: datetime  # the moment the timeline was computed for
+    waves: Waves | None = None  # packed at the planned concurrency; the timeline plans them
 
 
 def plan_of(inv: Inventory) -> PlanSettings:
@@ -51,8 +54,24 @@ def outlook(inv: Inventory, now: datetime | None = None) -> Outlook | None:
     def at_concurrency(k: int) -> Forecast:
         return forecast(inv, method, k, uplink_mbit=settings.uplink_mbit)
 
+    graph = permission_graph(inv)
+    packed: dict[int, Waves] = {}
+
+    def waves_at(f: Forecast) -> Waves:
+        """The waves at a forecast of ``at_concurrency`` (so one per concurrency)."""
+        if f.concurrency not in packed:
+            packed[f.concurrency] = plan_waves(
+                graph,
+                p90_by_address(f),
+                concurrency=f.concurrency,
+                window_s=settings.wave_window_hours * 3600,
+                threshold=settings.set_aside_degree,
+            )
+        return packed[f.concurrency]
+
     planned = settings.concurrency or method.default_concurrency
     # the MX TTL the DNS scan measured, where the config does not give one
     measured = measured_mx_ttl(inv.dns_domains) if settings.mx_ttl is None else None
-    plan = timeline(settings, at_concurrency, at, mx_ttl=measured)
-    return Outlook(settings, at_concurrency(planned), plan, at)
+    plan = wave_timeline(settings, at_concurrency, waves_at, at, mx_ttl=measured)
+    f = at_concurrency(planned)
+    return Outlook(settings, f, plan, at, waves_at(f))

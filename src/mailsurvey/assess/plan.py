@@ -26,17 +26,38 @@ LOWERED_TTL_S = 300  # what the MX TTL is lowered to before the cutover
 UNKNOWN_TTL_LEAD_S = 48 * 3600  # lower this long before the cutover when the TTL is unknown
 TTL_MARGIN_S = 3600  # lower a known TTL this much more than one TTL before the cutover
 SEARCH_CAP = 256  # the highest concurrency proposed for a method without a published cap
-_DAY_S = 86400.0
+DAY_S = 86400.0
 _SEARCH_DAYS = 62  # how far a working moment is looked for (holidays never span weeks)
 
-Status = Literal["fits", "does_not_fit", "no_cutover", "no_forecast"]
+# unknown: waves are planned and one of them holds a mailbox without a forecast
+Status = Literal["fits", "does_not_fit", "no_cutover", "no_forecast", "unknown"]
 
 
 @dataclass(frozen=True)
 class Event:
     at: datetime  # aware, in the plan's zone
     code: str  # lower_ttl | bulk_start | bulk_end_p50 | bulk_end_p90 | delta_start | cutover
+    # ... and with waves wave_start | wave_end_p50 | wave_end_p90 instead of the bulk's
     detail: str  # English; reports translate by code
+    wave: int | None = None  # the wave's number (PlannedWave.number)
+
+
+@dataclass(frozen=True)
+class PlannedWave:
+    """One wave's copy in a timeline of several waves (assess/wave_plan.py)."""
+
+    number: int  # as in the Waves sheet; the accounts set aside come after the last wave
+    set_aside: bool  # the accounts set aside from the waves, copied as a wave of their own
+    mailboxes: int
+    unknown: int  # mailboxes without a forecast: then the durations below are None
+    p50_s: float | None  # its mailboxes' copies scheduled over the concurrency
+    p90_s: float | None
+    margin_s: float | None  # after its P90 end, before the next wave or the final delta
+    offset_s: float | None  # its start after the first wave's: as planned, else as early
+    latest_start: datetime | None  # as late as it may start, before moving to working time
+    start: datetime | None  # a working moment; None when the plan does not fit
+    end_p50: datetime | None
+    end_p90: datetime | None
 
 
 @dataclass(frozen=True)
@@ -73,14 +94,17 @@ class Timeline:
     lower_ttl_late: bool  # one old TTL before the cutover has already passed
     events: tuple[Event, ...]  # in time order; empty without a cutover
     proposals: tuple[Proposal, ...]
+    wave_plans: tuple[PlannedWave, ...] = ()  # empty: one bulk copy of every mailbox
 
     @property
     def feasible(self) -> bool | None:
-        """None when no cutover is set or nothing could be forecast: nothing to check."""
-        return None if self.status in ("no_cutover", "no_forecast") else self.status == "fits"
+        """None when no cutover is set or a duration is unknown: nothing to check."""
+        if self.status in ("no_cutover", "no_forecast", "unknown"):
+            return None
+        return self.status == "fits"
 
 
-class _Calendar:
+class Calendar:
     """Working moments: working hours on weekdays that are not public holidays."""
 
     def __init__(self, settings: PlanSettings) -> None:
@@ -121,8 +145,13 @@ class _Calendar:
         return None
 
 
+def margin_for(p90_s: float) -> float:
+    """After a copy's P90 end, before what must follow it: time for a restart."""
+    return max(MARGIN_MIN_S, MARGIN_FRACTION * p90_s)
+
+
 def margin_s(forecast: Forecast) -> float:
-    return max(MARGIN_MIN_S, MARGIN_FRACTION * forecast.p90_s)
+    return margin_for(forecast.p90_s)
 
 
 def lead_s(forecast: Forecast) -> float | None:
@@ -134,14 +163,14 @@ def lead_s(forecast: Forecast) -> float | None:
     more to copy: the delta never catches up.
     """
     per_day = forecast.delta_per_day_p90_s
-    if per_day >= _DAY_S:
+    if per_day >= DAY_S:
         return None
     fixed = forecast.p90_s + margin_s(forecast) + forecast.delta_base_p90_s
-    return fixed / (1.0 - per_day / _DAY_S)
+    return fixed / (1.0 - per_day / DAY_S)
 
 
-def _start_for(
-    forecast: Forecast, cutover: datetime, earliest: datetime, cal: _Calendar
+def start_for(
+    forecast: Forecast, cutover: datetime, earliest: datetime, cal: Calendar
 ) -> tuple[datetime | None, datetime | None]:
     """(latest start, the working moment to start) at this forecast; the second is None
     when it does not fit, i.e. falls before ``earliest``."""
@@ -153,14 +182,14 @@ def _start_for(
     return latest, start if start is not None and start >= earliest else None
 
 
-def _earliest_cutover(forecast: Forecast, earliest: datetime, cal: _Calendar) -> datetime | None:
+def _earliest_cutover(forecast: Forecast, earliest: datetime, cal: Calendar) -> datetime | None:
     lead = lead_s(forecast)
     if lead is None:
         return None
     return cal.earliest_at_or_after(earliest + timedelta(seconds=lead))
 
 
-def _smallest_fitting(
+def smallest_fitting(
     forecast_at: Callable[[int], Forecast],
     planned: int,
     cap: int,
@@ -186,15 +215,15 @@ def _smallest_fitting(
     return fitting
 
 
-def _aware(value: datetime, zone: ZoneInfo) -> datetime:
+def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
     """A config moment (naive: the plan's local time) in UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
 
 
-def _ttl(
-    cutover: datetime, mx_ttl: int | None, now: datetime, cal: _Calendar
+def ttl_moment(
+    cutover: datetime, mx_ttl: int | None, now: datetime, cal: Calendar
 ) -> tuple[datetime | None, bool]:
     """When a person lowers the MX TTL, and whether one old TTL before the cutover has
     passed already (then: as soon as possible)."""
@@ -209,63 +238,95 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+@dataclass(frozen=True)
+class Frame:
+    """What every timeline of one plan shares, in UTC: the calendar, the concurrency and
+    its search cap, the earliest working moment to start, the cutover, the MX TTL."""
+
+    cal: Calendar
+    method: str
+    planned: int
+    cap: int
+    now: datetime  # rounded up to the minute
+    earliest: datetime | None
+    cutover: datetime | None
+    ttl: int | None
+    lower_ttl_at: datetime | None
+    lower_ttl_late: bool
+
+    def local(self, t: datetime | None) -> datetime | None:
+        return t.astimezone(self.cal.zone) if t is not None else None
+
+
+def frame(settings: PlanSettings, now: datetime, mx_ttl: int | None = None) -> Frame:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    method = PROFILES[settings.method]
+    cal = Calendar(settings)
+    now = (now.astimezone(UTC) + timedelta(seconds=59)).replace(second=0, microsecond=0)
+    floor = max(now, to_utc(settings.not_before, cal.zone)) if settings.not_before else now
+    cutover = to_utc(settings.cutover, cal.zone) if settings.cutover else None
+    ttl = settings.mx_ttl if mx_ttl is None else mx_ttl
+    lower_at, late = ttl_moment(cutover, ttl, now, cal) if cutover else (None, False)
+    return Frame(
+        cal=cal,
+        method=method.id,
+        planned=settings.concurrency or method.default_concurrency,
+        cap=method.max_concurrency or SEARCH_CAP,
+        now=now,
+        earliest=cal.earliest_at_or_after(floor),
+        cutover=cutover,
+        ttl=ttl,
+        lower_ttl_at=lower_at,
+        lower_ttl_late=late,
+    )
+
+
 def timeline(
     settings: PlanSettings,
     forecast_at: Callable[[int], Forecast],
     now: datetime,
     mx_ttl: int | None = None,
 ) -> Timeline:
-    """The timeline at the planned concurrency, and proposals when it does not fit.
+    """The timeline of one bulk copy at the planned concurrency, and proposals when it
+    does not fit.
 
     ``forecast_at(k)`` is the forecast at concurrency k; it is called once for the plan and,
     when the plan does not fit, at most about 2 * log2(cap) more times. ``now`` is aware.
     ``mx_ttl`` (e.g. measured by DNS) overrides ``settings.mx_ttl``.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    method = PROFILES[settings.method]
-    planned = settings.concurrency or method.default_concurrency
-    cap = method.max_concurrency or SEARCH_CAP
-    ttl = settings.mx_ttl if mx_ttl is None else mx_ttl
-    cal = _Calendar(settings)
-    zone = cal.zone
-    now = (now.astimezone(UTC) + timedelta(seconds=59)).replace(second=0, microsecond=0)
-    floor = max(now, _aware(settings.not_before, zone)) if settings.not_before else now
-    earliest = cal.earliest_at_or_after(floor)
+    fr = frame(settings, now, mx_ttl)
+    cal, zone, planned, earliest, cutover = fr.cal, fr.cal.zone, fr.planned, fr.earliest, fr.cutover
     f = forecast_at(planned)
     lead = lead_s(f)
     earliest_cutover = _earliest_cutover(f, earliest, cal) if earliest else None
-    cutover = _aware(settings.cutover, zone) if settings.cutover else None
 
     forecast_known = f.known
     latest = start = None
     if cutover is not None and earliest is not None and forecast_known:
-        latest, start = _start_for(f, cutover, earliest, cal)
+        latest, start = start_for(f, cutover, earliest, cal)
     span = (cutover - start).total_seconds() if cutover and start else lead or 0.0
-    delta = f.delta_p90_s(span / _DAY_S)
+    delta = f.delta_p90_s(span / DAY_S)
     status: Status = "no_cutover" if cutover is None else "fits" if start else "does_not_fit"
     if not forecast_known:  # durations of 0 would always "fit": say it is not known
         status, earliest_cutover = "no_forecast", None
 
     proposals: tuple[Proposal, ...] = ()
     if status == "does_not_fit" and cutover is not None:
-        proposals = _proposals(settings, forecast_at, planned, cap, cutover, earliest, cal)
-        proposals += _later(earliest_cutover, planned, zone)
-        proposals = tuple(sorted(proposals, key=lambda p: _ORDER.index(p.code)))
+        proposals = _proposals(settings, forecast_at, planned, fr.cap, cutover, earliest, cal)
+        proposals += later_cutover(earliest_cutover, planned, zone)
+        proposals = tuple(sorted(proposals, key=lambda p: PROPOSAL_ORDER.index(p.code)))
 
-    lower_at, late = _ttl(cutover, ttl, now, cal) if cutover else (None, False)
     events: tuple[Event, ...] = ()
     if cutover is not None and start is not None:
-        events = _events(f, start, cutover, delta, ttl, lower_at, zone)
+        events = _events(f, start, cutover, delta, fr.ttl, fr.lower_ttl_at, zone)
 
-    def local(t: datetime | None) -> datetime | None:
-        return t.astimezone(zone) if t is not None else None
-
+    local = fr.local
     return Timeline(
         status=status,
         strategy=settings.strategy,
         waves=1,
-        method=method.id,
+        method=fr.method,
         concurrency=planned,
         timezone=settings.timezone,
         cutover=local(cutover),
@@ -279,15 +340,15 @@ def timeline(
         delta_p90_s=delta,
         margin_s=margin_s(f),
         lead_s=lead,
-        mx_ttl_s=ttl,
-        lower_ttl_at=local(lower_at),
-        lower_ttl_late=late,
+        mx_ttl_s=fr.ttl,
+        lower_ttl_at=local(fr.lower_ttl_at),
+        lower_ttl_late=fr.lower_ttl_late,
         events=events,
         proposals=proposals,
     )
 
 
-_ORDER = ("raise_concurrency", "later_cutover", "use_waves")
+PROPOSAL_ORDER = ("raise_concurrency", "later_cutover", "use_waves")
 
 
 def _proposals(
@@ -297,14 +358,14 @@ def _proposals(
     cap: int,
     cutover: datetime,
     earliest: datetime | None,
-    cal: _Calendar,
+    cal: Calendar,
 ) -> tuple[Proposal, ...]:
     """A higher concurrency that fits the cutover; else, for one big cutover, waves."""
     best = None
     if earliest is not None and cutover - timedelta(seconds=MARGIN_MIN_S) >= earliest:
         e = earliest  # else too close for any concurrency: the margin alone does not fit
-        best = _smallest_fitting(
-            forecast_at, planned, cap, lambda f: _start_for(f, cutover, e, cal)[1] is not None
+        best = smallest_fitting(
+            forecast_at, planned, cap, lambda f: start_for(f, cutover, e, cal)[1] is not None
         )
     if best is not None:
         detail = f"copy {best} mailboxes at once instead of {planned}"
@@ -315,7 +376,9 @@ def _proposals(
     return ()
 
 
-def _later(earliest_cutover: datetime | None, planned: int, zone: ZoneInfo) -> tuple[Proposal, ...]:
+def later_cutover(
+    earliest_cutover: datetime | None, planned: int, zone: ZoneInfo
+) -> tuple[Proposal, ...]:
     if earliest_cutover is None:
         return ()
     detail = f"the earliest cutover that fits at concurrency {planned}"
