@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,43 @@ from mailsurvey.lab import (
     seed,
     up,
 )
+
+KEEP_RUNS = 3  # base temp dirs of finished runs kept for their logs
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Give every run a base temp dir of its own (unless --basetemp is given).
+
+    The lab's servers run as an unprivileged user that must traverse the temp dirs to its
+    files. pytest makes its shared /tmp/pytest-of-<user> private (0700) again whenever
+    another pytest process starts, which locks a running lab out of its own files
+    ("Temporary authentication failure"): a dir under /tmp of its own is left alone.
+    Dirs of finished runs (their pid is gone) are removed but the last few.
+    """
+    if config.option.basetemp is not None:
+        return
+    root = Path(tempfile.gettempdir())
+    finished = []
+    for run in root.glob("mailsurvey-pytest-*-*"):
+        pid = run.name.split("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            finished.append(run)
+    finished.sort(key=lambda p: p.stat().st_mtime)
+    for old in finished[: max(0, len(finished) - KEEP_RUNS)]:
+        shutil.rmtree(old, ignore_errors=True)
+    prefix = f"mailsurvey-pytest-{os.getpid()}-"
+    config.option.basetemp = tempfile.mkdtemp(prefix=prefix, dir=root)
 
 
 def _free_ports(n: int) -> list[int]:
