@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .html import Formatter
-from .i18n import N_, Phrase, say
+from .i18n import N_, Phrase, Word, say
 from .text import visible
 from .timescale import TimeScale, time_scale
 from .views_estimate import BOUND_WORDS, Bar, Schedule
+from .views_schedule import WaveBar
 
 MAX_ROWS = 40
 MAX_BARS = 300
@@ -33,6 +34,19 @@ _WORDS = {
         N_("%(mailbox)s: from %(start)s min to %(end)s min"),
         N_("Further mailboxes: %(count)s, from %(start)s min to %(end)s min"),
         N_("Bulk copy schedule (P50), in minutes from the bulk start"),
+    ),
+}
+_WAVE_WORDS = {  # by the scale's unit: a wave's tooltip, the chart's caption
+    "h": (
+        N_("%(wave)s: %(count)s mailboxes, from %(start)s h to %(p50)s h (P50), %(p90)s h (P90)"),
+        N_("The waves one after another, in hours from the first wave's start"),
+    ),
+    "min": (
+        N_(
+            "%(wave)s: %(count)s mailboxes, from %(start)s min to %(p50)s min (P50), "
+            "%(p90)s min (P90)"
+        ),
+        N_("The waves one after another, in minutes from the first wave's start"),
     ),
 }
 _MAX_TICKS = 9
@@ -98,6 +112,8 @@ def _rows(s: Schedule) -> tuple[list[int], dict[int, list[Bar]]]:
 
 def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
     """None when no mailbox was forecast."""
+    if s.waves:
+        return _waves(s, fmt)
     if not s.bars or s.p50_s is None:
         return None
     _ = fmt._
@@ -187,6 +203,85 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
         markers=tuple(markers),
         legend=tuple(legend),
         caption=caption,
+    )
+
+
+def _waves(s: Schedule, fmt: Formatter) -> Gantt:
+    """A row per wave (at most ``MAX_ROWS``): its copy to P50, and on to P90."""
+    _ = fmt._
+    shown: tuple[WaveBar, ...] = s.waves[:MAX_ROWS]
+    span = max(w.start_s + max(w.p50_s, w.p90_s) for w in s.waves) or 1.0
+    plot = WIDTH - LEFT - RIGHT
+
+    def x(seconds: float) -> float:
+        return round(LEFT + seconds / span * plot, 1)
+
+    scale = time_scale(span)
+    figure = "#,##0." + "0" * max(1, scale.decimals)
+
+    def time(seconds: float) -> str:
+        return fmt.number(scale.of(seconds), figure)
+
+    tip, caption = _WAVE_WORDS[scale.unit]
+    rows, rects = [], []
+    for i, w in enumerate(shown):
+        y = TOP + i * ROW
+        label = _(w.label.msgid) if isinstance(w.label, Word) else say(w.label, fmt.language)
+        rows.append(Mark(LEFT - 6, y + BAR - 2, label))
+        end50, end90 = w.start_s + w.p50_s, w.start_s + w.p90_s
+        args = (("wave", label), ("count", w.mailboxes), ("start", time(w.start_s)))
+        title = say(Phrase(tip, (*args, ("p50", time(end50)), ("p90", time(end90)))), fmt.language)
+        rects.append(_rect(x, w.start_s, end50, y, "b-bytes", title))
+        if end90 > end50:
+            rects.append(_rect(x, end50, end90, y, "more", title))
+    bottom = TOP + len(shown) * ROW
+    step = _step(scale.of(span), scale)
+    ticks = tuple(
+        Mark(
+            x(k * step * scale.seconds),
+            bottom + 14,
+            f"{fmt.number(k * step, '#,##0.##')} {scale.unit}",
+        )
+        for k in range(int(scale.of(span) / step + 1e-9) + 1)
+    )
+    last = s.waves[-1]
+    ends = (last.start_s + last.p50_s, last.start_s + last.p90_s)
+    unit = scale.unit
+    markers = (
+        Marker(x(ends[0]), x(ends[0]) - 3, f"P50 {time(ends[0])} {unit}", "p50"),
+        Marker(x(ends[1]), x(ends[1]) + 3, f"P90 {time(ends[1])} {unit}", "p90"),
+    )
+    legend_y = bottom + AXIS
+    legend = (
+        Mark(LEFT, legend_y, _("Copy to P50"), "b-bytes"),
+        Mark(LEFT + 190, legend_y, _("On to P90"), "more"),
+    )
+    text = _(caption)
+    if len(shown) < len(s.waves):
+        more = Phrase(
+            N_("Showing the first %(shown)s of %(waves)s waves"),
+            (("shown", len(shown)), ("waves", len(s.waves))),
+        )
+        text += ". " + say(more, fmt.language)
+    if s.start is not None:
+        begins = Phrase(
+            N_("The first wave starts %(at)s (%(zone)s)"), (("at", s.start), ("zone", s.zone))
+        )
+        text += ". " + say(begins, fmt.language)
+    return Gantt(
+        title=_("The waves of the bulk copy, one after another (P50 and P90)"),
+        width=WIDTH,
+        height=legend_y + 16,
+        left=LEFT,
+        top=TOP,
+        bottom=bottom,
+        bar=BAR,
+        rows=tuple(rows),
+        bars=tuple(rects),
+        ticks=ticks,
+        markers=markers,
+        legend=legend,
+        caption=text,
     )
 
 

@@ -211,7 +211,7 @@ def _forecast(o: Outlook) -> dict[str, Any]:
 
 def _timeline(o: Outlook) -> dict[str, Any]:
     t = o.timeline
-    known = o.forecast.known
+    known = o.forecast.known and t.status != "unknown"  # unknown: a wave's duration
     moments = ["cutover", "earliest_start", "latest_start", "start", "delta_start"]
     moments += ["earliest_cutover", "lower_ttl_at"]
     figures = ("bulk_p50_s", "bulk_p90_s", "delta_p90_s", "margin_s", "lead_s")
@@ -226,7 +226,16 @@ def _timeline(o: Outlook) -> dict[str, Any]:
         **{name: getattr(t, name) if known else None for name in figures},
         "mx_ttl_s": t.mx_ttl_s,
         "lower_ttl_late": t.lower_ttl_late,
-        "events": [{"at": iso(e.at), "code": e.code} for e in t.events] if known else [],
+        "events": [
+            {"at": iso(e.at), "code": e.code, "wave": e.wave} for e in (t.events if known else ())
+        ],
+        "wave_plans": [
+            {
+                **asdict(w),
+                **{k: iso(getattr(w, k)) for k in ("latest_start", "start", "end_p50", "end_p90")},
+            }
+            for w in t.wave_plans
+        ],
         "proposals": [
             {"code": p.code, "concurrency": p.concurrency, "cutover": iso(p.cutover)}
             for p in (t.proposals if known else ())

@@ -15,9 +15,12 @@ from zoneinfo import ZoneInfo
 from ..assess.estimate import Forecast, MailboxForecast
 from ..assess.methods import MethodProfile
 from ..assess.outlook import Outlook
-from ..assess.plan import LOWERED_TTL_S, Event, Proposal, Timeline
+from ..assess.plan import LOWERED_TTL_S, Event, PlannedWave, Proposal, Timeline
 from .i18n import N_, NOT_KNOWN, Phrase, Word
 from .views import Block, Column, Fact, FactList, Kind, Table, Value
+from .views_schedule import Bar as Bar  # the charts' figures, re-exported
+from .views_schedule import Schedule as Schedule
+from .views_schedule import schedule_of, wave_label
 
 METHOD_WORDS = {
     "mbsync": Word("isync/mbsync (IMAP to IMAP, pipelined)"),
@@ -39,6 +42,7 @@ PLAN_WORDS = {
 }
 NOTHING_FORECAST = Word("Unknown: no mailbox could be forecast")
 PLAN_WORDS["no_forecast"] = NOTHING_FORECAST
+PLAN_WORDS["unknown"] = Word("Unknown: a wave holds mailboxes that are not forecast")
 STRATEGY_WORDS = {
     "cutover": Word("Cutover (all mailboxes at once)"),
     "staged": Word("Staged (in waves)"),
@@ -50,6 +54,9 @@ EVENT_WORDS = {
     "bulk_end_p90": Word("Bulk copy ends (P90)"),
     "delta_start": Word("Start the final delta"),
     "cutover": Word("Cutover"),
+    "wave_start": Word("Start the wave's copy"),
+    "wave_end_p50": Word("The wave's copy ends (P50)"),
+    "wave_end_p90": Word("The wave's copy ends (P90)"),
 }
 PROPOSAL_WORDS = {
     "raise_concurrency": Word("Copy more mailboxes at once"),
@@ -65,42 +72,8 @@ WITHOUT_UNKNOWN = Word("Without the mailboxes that are not forecast")
 TTL_UNKNOWN = Word("Unknown: lowered 48 h before the cutover")
 TTL_LATE = Word("Less than one TTL is left before the cutover: lower it as soon as possible")
 RELATIVE = Word("The start moment is planned from this moment")
+ONE_CUTOVER = Word("Copied one after another; every mailbox switches at the one cutover")
 _HOUR = 3600.0
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One mailbox in the P50 schedule."""
-
-    source: str
-    address: str
-    slot: int  # 0-based
-    start_s: float  # from the bulk start
-    end_s: float
-    p90_s: float  # its own P90 duration
-    bound_by: str
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """What the charts draw: the P50 schedule over the slots, and the totals."""
-
-    slots: int
-    bars: tuple[Bar, ...]  # by start, then slot: longest first (the schedule is LPT)
-    p50_s: float | None  # None: no mailbox was forecast
-    p90_s: float | None
-    start: datetime | None  # the bulk start, naive in ``zone``
-    zone: str
-
-    def longest(self, n: int) -> tuple[Bar, ...]:
-        """At most ``n`` bars, in schedule order: the longest, and the one that ends last."""
-        if len(self.bars) <= n:
-            return self.bars
-        chosen = sorted(self.bars, key=lambda b: b.start_s - b.end_s)[:n]
-        last = max(self.bars, key=lambda b: b.end_s)
-        if last not in chosen:
-            chosen[-1] = last
-        return tuple(sorted(chosen, key=lambda b: (b.start_s, b.slot)))
 
 
 @dataclass(frozen=True)
@@ -251,7 +224,7 @@ def _estimate(o: Outlook) -> Table:
     f, t = o.forecast, o.timeline
     zone = ZoneInfo(t.timezone)
     probed = {m.source for m in f.models}
-    start = t.start
+    start = None if t.wave_plans else t.start  # in waves: when, the Waves sheet says
     order = sorted(
         f.mailboxes,
         key=lambda m: (m.start_s is None, m.start_s or 0.0, m.slot or 0, m.source, m.address),
@@ -302,33 +275,14 @@ def _estimate(o: Outlook) -> Table:
         *clock_columns,
         Column("not_forecast", N_("Not forecast because"), width=28),
     )
-    return Table("estimate", N_("Estimate"), columns, tuple(rows), frozen_columns=2)
-
-
-def _schedule(o: Outlook) -> Schedule:
-    f, t = o.forecast, o.timeline
-    bars = tuple(
-        Bar(
-            m.source,
-            m.address,
-            m.slot,
-            m.start_s,
-            m.end_s,
-            m.p90_s or m.end_s - m.start_s,
-            m.bound_by,
+    notes: tuple[Word | Phrase, ...] = ()
+    if t.wave_plans:
+        msgid = N_(
+            "Slots and hours are those of one copy of every mailbox; the timeline copies "
+            "them in %(waves)s waves: the Waves sheet says when each mailbox is copied"
         )
-        for m in f.mailboxes
-        if m.slot is not None and m.start_s is not None and m.end_s is not None
-    )
-    known = bool(bars)
-    return Schedule(
-        slots=f.concurrency,
-        bars=tuple(sorted(bars, key=lambda b: (b.start_s, b.slot))),
-        p50_s=f.p50_s if known else None,
-        p90_s=f.p90_s if known else None,
-        start=_local(t.start, ZoneInfo(t.timezone)),
-        zone=t.timezone,
-    )
+        notes = (Phrase(msgid, (("waves", t.waves),)),)
+    return Table("estimate", N_("Estimate"), columns, tuple(rows), frozen_columns=2, notes=notes)
 
 
 # -- the Timeline sheet ---------------------------------------------------------------------
@@ -336,6 +290,16 @@ def _schedule(o: Outlook) -> Schedule:
 
 def _hours(seconds: float) -> float:
     return seconds / _HOUR
+
+
+def _wave_detail(e: Event, w: PlannedWave, o: Outlook) -> Value:
+    if e.code == "wave_start":
+        msgid = N_("%(count)s mailboxes, %(concurrency)s at once with %(method)s")
+        method = method_word(o.forecast.method)
+        args = (("count", w.mailboxes), ("concurrency", o.timeline.concurrency))
+        return Phrase(msgid, (*args, ("method", method)))
+    seconds = w.p50_s if e.code == "wave_end_p50" else w.p90_s
+    return Phrase(N_("%(hours)s h after the wave's start"), (("hours", _hours(seconds or 0.0)),))
 
 
 def _event_detail(e: Event, t: Timeline, o: Outlook) -> Value:
@@ -368,17 +332,31 @@ def _event_detail(e: Event, t: Timeline, o: Outlook) -> Value:
 
 
 def _events(o: Outlook, known: bool) -> Table:
+    """The events in time order; with several waves, each wave's and its mailboxes too."""
     t = o.timeline
     zone = ZoneInfo(t.timezone)
-    rows = []
+    waves = {w.number: w for w in t.wave_plans}
+    everyone = sum(w.mailboxes for w in t.wave_plans)
+    rows: list[tuple[Value, ...]] = []
     for e in t.events if known else ():
         since = (e.at - t.start).total_seconds() if t.start else None
-        rows.append(
-            (_local(e.at, zone), EVENT_WORDS.get(e.code, e.code), _event_detail(e, t, o), since)
+        wave = waves.get(e.wave) if e.wave is not None else None
+        detail = _wave_detail(e, wave, o) if wave else _event_detail(e, t, o)
+        row: tuple[Value, ...] = (_local(e.at, zone), EVENT_WORDS.get(e.code, e.code))
+        if waves:
+            count = wave.mailboxes if wave else everyone if e.code != "lower_ttl" else None
+            row += (wave_label(wave) if wave else None, count)
+        rows.append((*row, detail, since))
+    wave_columns: tuple[Column, ...] = ()
+    if waves:
+        wave_columns = (
+            Column("wave", N_("Wave"), width=12),
+            Column("mailboxes", N_("Mailboxes"), width=10),
         )
     columns = (
         Column("at", N_("When"), Kind.MOMENT, 24, unit=t.timezone),
         Column("event", N_("Event"), width=26),
+        *wave_columns,
         Column("detail", N_("Details"), width=60),
         Column("since_start", N_("From the bulk start"), Kind.HOURS, 14),
     )
@@ -447,6 +425,7 @@ def _plan(o: Outlook, status: Value, known: bool) -> FactList:
     facts = (
         Fact(N_("Plan"), status, alert=not fits and t.status != "no_cutover"),
         Fact(N_("Strategy"), STRATEGY_WORDS.get(t.strategy, t.strategy)),
+        *((Fact(N_("Waves"), t.waves, Kind.INT, ONE_CUTOVER),) if t.wave_plans else ()),
         Fact(N_("Method"), method_word(o.forecast.method)),
         Fact(N_("Mailboxes at once"), t.concurrency, Kind.INT),
         Fact(N_("Time zone"), t.timezone),
@@ -483,11 +462,13 @@ def _plan(o: Outlook, status: Value, known: bool) -> FactList:
 
 
 def estimate_view(o: Outlook) -> EstimateView:
-    """The views of one outlook. When no mailbox could be forecast the timeline is not
-    shown as fitting (its durations would be 0): its status is unknown, its events empty."""
-    known = o.forecast.known
+    """The views of one outlook. When no mailbox could be forecast, or a wave's duration is
+    unknown, the timeline is not shown as fitting (its durations would be 0 or too short):
+    its status is unknown, its events empty."""
+    forecast_known = o.forecast.known
+    known = forecast_known and o.timeline.status != "unknown"
     status: Value = PLAN_WORDS.get(o.timeline.status, o.timeline.status)
-    if not known and o.timeline.status != "no_cutover":
+    if not forecast_known and o.timeline.status != "no_cutover":
         status = NOTHING_FORECAST
     summary: tuple[Block, ...] = (_forecast_facts(o, status),)
     if o.forecast.models:
@@ -497,6 +478,6 @@ def estimate_view(o: Outlook) -> EstimateView:
         sheets=(_estimate(o), _events(o, known)),
         plan=_plan(o, status, known),
         proposals=_proposals(o.timeline, known),
-        schedule=_schedule(o),
+        schedule=schedule_of(o),
         status=o.timeline.status if known else "unknown",
     )

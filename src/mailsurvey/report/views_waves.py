@@ -6,13 +6,18 @@ waves. Computed at render time from the inventory and its forecast (assess/waves
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ..assess.outlook import Outlook, plan_of
+from ..assess.plan import Timeline
 from ..assess.waves import Wave, Waves, p90_by_address, waves
 from ..store import Inventory
 from .i18n import N_, Phrase, Word
 from .views import Column, Kind, Table, Value
+from .views_estimate import NONE_FITS, NOT_SET
 
 YES, NO = Word("Yes"), Word("No")
 SET_ASIDE = Word("Set aside")
@@ -20,6 +25,10 @@ FITS = Word("Fits one window")
 DOES_NOT_FIT = Word("Does not fit one window")
 DURATION_UNKNOWN = Word("Duration unknown")
 USER_LICENCE = Word("User licence")
+IN_TURN = Word(
+    "The waves are copied one after another, each started in working hours; every mailbox"
+    " switches at the one cutover after the final delta (see the Timeline)."
+)
 NO_LICENCE = Word("None (shared mailbox)")
 DROPPED_WORDS = {
     "self": Word("A mailbox's right on itself"),
@@ -49,12 +58,48 @@ def status(wave: Wave | None) -> Word:
     return FITS if wave.fits else DOES_NOT_FIT
 
 
+Moments = Callable[[int | None], tuple[Value, Value]]  # a wave's (None: set aside) start, end
+
+
+def planned_moments(t: Timeline | None) -> Moments | None:
+    """A wave's planned start and P90 end, naive in the plan's zone: each wave's own when
+    the timeline plans several, the bulk copy's when one; None without a timeline."""
+    if t is None:
+        return None
+    zone = ZoneInfo(t.timezone)
+    absent: Value = {"does_not_fit": NONE_FITS, "no_cutover": NOT_SET}.get(t.status)
+
+    def local(at: datetime | None) -> Value:
+        return absent if at is None else at.astimezone(zone).replace(tzinfo=None)
+
+    def bulk(_: int | None) -> tuple[Value, Value]:
+        end = t.start.astimezone(UTC) + timedelta(seconds=t.bulk_p90_s) if t.start else None
+        return local(t.start), local(end)
+
+    if not t.wave_plans:
+        return bulk
+    aside = next((w for w in t.wave_plans if w.set_aside), None)
+    by_number = {w.number: w for w in t.wave_plans if not w.set_aside}
+
+    def each(number: int | None) -> tuple[Value, Value]:
+        w = aside if number is None else by_number.get(number)
+        return (local(w.start), local(w.end_p90)) if w else (None, None)
+
+    return each
+
+
 def _kinds(inv: Inventory) -> dict[str, str]:
     return {m.address.lower(): m.kind for m in inv.mailboxes}
 
 
-def _mailbox_rows(inv: Inventory, plan: Waves, p90: dict[str, float]) -> list[tuple[Value, ...]]:
+def _mailbox_rows(
+    inv: Inventory, plan: Waves, p90: dict[str, float], moments: Moments | None
+) -> list[tuple[Value, ...]]:
     kinds = _kinds(inv)
+
+    def planned(number: int | None) -> tuple[Value, ...]:
+        return moments(number) if moments else ()
+
     rows: list[tuple[Value, ...]] = []
     component = 0
     for wave in plan.waves:
@@ -69,6 +114,7 @@ def _mailbox_rows(inv: Inventory, plan: Waves, p90: dict[str, float]) -> list[tu
                         component,
                         p90.get(address),
                         status(wave),
+                        *planned(wave.number),
                         True,
                         address,
                         NO_LICENCE if shared else USER_LICENCE,
@@ -78,28 +124,45 @@ def _mailbox_rows(inv: Inventory, plan: Waves, p90: dict[str, float]) -> list[tu
     for s in plan.set_aside:
         shared = kinds.get(s.address) in ("shared", "room", "equipment")
         rows.append(
-            (s.address, SET_ASIDE, None, s.p90_s, SET_ASIDE, True, s.address,
+            (s.address, SET_ASIDE, None, s.p90_s, SET_ASIDE, *planned(None), True, s.address,
              NO_LICENCE if shared else USER_LICENCE, None)
         )  # fmt: skip
     return rows
 
 
-_COLUMNS = (
-    Column("mailbox", N_("Mailbox"), width=30),
-    Column("proposed_wave", N_("Proposed wave"), width=12),
-    Column("component", N_("Moves together (group)"), Kind.INT, 12),
-    Column("p90", N_("Copy, P90"), Kind.HOURS, 10),
-    Column("status", N_("Wave status"), width=22, alert=frozenset({DOES_NOT_FIT})),
-    Column("migrate", N_("Migrate"), Kind.BOOL, 10, editable=True, choices=(YES, NO)),
-    Column("target_address", N_("Target address"), width=30, editable=True),
-    Column("licence", N_("Licence"), width=22, editable=True),
-    Column("wave", N_("Wave"), Kind.INT, 8, editable=True),
-)
+def _columns(zone: str | None) -> tuple[Column, ...]:
+    """``zone``: the plan's, when the waves have planned moments."""
+    planned: tuple[Column, ...] = ()
+    if zone is not None:
+        planned = (
+            Column("planned_start", N_("Planned start"), Kind.MOMENT, 18, unit=zone),
+            Column("planned_end_p90", N_("Copy ends (P90)"), Kind.MOMENT, 18, unit=zone),
+        )
+    return (
+        Column("mailbox", N_("Mailbox"), width=30),
+        Column("proposed_wave", N_("Proposed wave"), width=12),
+        Column("component", N_("Moves together (group)"), Kind.INT, 12),
+        Column("p90", N_("Copy, P90"), Kind.HOURS, 10),
+        Column("status", N_("Wave status"), width=22, alert=frozenset({DOES_NOT_FIT})),
+        *planned,
+        Column("migrate", N_("Migrate"), Kind.BOOL, 10, editable=True, choices=(YES, NO)),
+        Column("target_address", N_("Target address"), width=30, editable=True),
+        Column("licence", N_("Licence"), width=22, editable=True),
+        Column("wave", N_("Wave"), Kind.INT, 8, editable=True),
+    )
 
 
-def _overview(plan: Waves) -> Table:
+def _overview(plan: Waves, moments: Moments | None, zone: str | None) -> Table:
     rows: tuple[tuple[Value, ...], ...] = tuple(
-        (w.number, len(w.mailboxes), ", ".join(w.mailboxes), w.work_s, w.makespan_s, status(w))
+        (
+            w.number,
+            len(w.mailboxes),
+            ", ".join(w.mailboxes),
+            w.work_s,
+            w.makespan_s,
+            status(w),
+            *(moments(w.number) if moments else ()),
+        )
         for w in plan.waves
     )
     columns = (
@@ -109,6 +172,7 @@ def _overview(plan: Waves) -> Table:
         Column("work", N_("Copy work, P90"), Kind.HOURS, 12),
         Column("makespan", N_("Duration, P90"), Kind.HOURS, 12),
         Column("status", N_("Wave status"), width=22, alert=frozenset({DOES_NOT_FIT})),
+        *(c for c in _columns(zone) if c.key.startswith("planned_")),
     )
     return Table("waves_overview", N_("Waves"), columns, rows)
 
@@ -148,12 +212,14 @@ def waves_view(inv: Inventory, seen: Outlook | None) -> WavesView | None:
     """None when the inventory has no mailbox."""
     forecast = seen.forecast if seen else None
     settings = seen.plan if seen else plan_of(inv)
-    plan = waves(
-        inv,
-        forecast,
-        window_s=settings.wave_window_hours * 3600,
-        threshold=settings.set_aside_degree,
-    )
+    plan = seen.waves if seen and seen.waves else None
+    if plan is None:
+        plan = waves(
+            inv,
+            forecast,
+            window_s=settings.wave_window_hours * 3600,
+            threshold=settings.set_aside_degree,
+        )
     if not plan.waves and not plan.set_aside:
         return None
     p90 = p90_by_address(forecast)
@@ -172,14 +238,19 @@ def waves_view(inv: Inventory, seen: Outlook | None) -> WavesView | None:
     notes: tuple[Word | Phrase, ...] = (header,)
     if forecast is None:
         notes += (Word("No forecast: every wave's duration is unknown."),)
+    if seen and seen.timeline.wave_plans:
+        notes += (IN_TURN,)
+    timeline = seen.timeline if seen else None
+    moments = planned_moments(timeline)
+    zone = timeline.timezone if timeline else None
     sheet = Table(
         "waves",
         N_("Waves"),
-        _COLUMNS,
-        tuple(_mailbox_rows(inv, plan, p90)),
+        _columns(zone),
+        tuple(_mailbox_rows(inv, plan, p90, moments)),
         frozen_columns=1,
         notes=notes,
         extras=(_set_aside(plan), _dropped(plan)),
-        compact=_overview(plan),
+        compact=_overview(plan, moments, zone),
     )
     return WavesView(plan, sheet)

@@ -1,7 +1,8 @@
 """What the Estimate and Timeline sheets hold besides their Excel table.
 
-Estimate: the chart data of the P50 schedule (the longest mailboxes) beside the table,
-and its Gantt chart (``xlsx_charts.gantt``) beside the data. Timeline: the plan's facts
+Estimate: the chart data of the P50 schedule (the longest mailboxes; with several waves,
+a bar per wave) beside the table, and its Gantt chart (``xlsx_charts.gantt``) beside the
+data. Timeline: the plan's facts
 and the proposals, below the events.
 """
 
@@ -33,23 +34,29 @@ def _merge_widths(ws: Any, widths: dict[int, int]) -> None:
 
 
 def _chart_data(view: EstimateView) -> tuple[Table, TimeScale]:
-    """The longest mailboxes' start, P50 and the rest up to P90, in the unit the
-    schedule's span calls for (minutes or hours)."""
-    bars = view.schedule.longest(CHART_BARS)
-    span = max((b.start_s + max(b.end_s - b.start_s, b.p90_s) for b in bars), default=0.0)
+    """The longest mailboxes' start, P50 and the rest up to P90 (or, with several waves,
+    each wave's), in the unit the schedule's span calls for (minutes or hours)."""
+    s = view.schedule
+    items: list[tuple[Value, float, float, float]]  # label, start, P50, P90 (seconds)
+    if s.waves:
+        items = [(w.label, w.start_s, w.p50_s, w.p90_s) for w in s.waves[:CHART_BARS]]
+    else:
+        bars = s.longest(CHART_BARS)
+        items = [(b.address, b.start_s, b.end_s - b.start_s, b.p90_s) for b in bars]
+    span = max((start + max(p50, p90) for _, start, p50, p90 in items), default=0.0)
     scale = time_scale(span)
     rows: tuple[tuple[Value, ...], ...] = tuple(
-        (
-            b.address,
-            scale.of(b.start_s),
-            scale.of(b.end_s - b.start_s),
-            scale.of(max(0.0, b.p90_s - (b.end_s - b.start_s))),
-        )
-        for b in bars
+        (label, scale.of(start), scale.of(p50), scale.of(max(0.0, p90 - p50)))
+        for label, start, p50, p90 in items
     )
     decimals = scale.decimals + 1  # the figures one finer than the axis
+    first = (
+        Column("wave", N_("Wave"), width=16)
+        if s.waves
+        else Column("mailbox", N_("Mailbox"), width=30)
+    )
     columns = (
-        Column("mailbox", N_("Mailbox"), width=30),
+        first,
         Column("starts_after", N_("Starts after"), Kind.FLOAT, 12, decimals=decimals,
                unit=scale.unit),
         Column("p50", N_("Duration, P50"), Kind.FLOAT, 12, decimals=decimals, unit=scale.unit),
@@ -71,17 +78,22 @@ def _estimate(
     left = width + 2
     widths: dict[int, int] = {}
     bottom = write_block(ws, 1, data, _, widths, language, left)
-    total = len(view.schedule.bars)
+    waves = view.schedule.waves
+    total = len(waves or view.schedule.bars)
     if n < total:
-        note = Phrase(
-            N_("The chart shows the %(shown)s longest of %(total)s mailboxes"),
-            (("shown", n), ("total", total)),
+        msgid = (
+            N_("The chart shows the first %(shown)s of %(total)s waves")
+            if waves
+            else N_("The chart shows the %(shown)s longest of %(total)s mailboxes")
         )
         bottom += 2
+        note = Phrase(msgid, (("shown", n), ("total", total)))
         put(ws, bottom, left, say(note, language)).font = Font(italic=True)
     _merge_widths(ws, widths)
     anchor = left + len(data.columns) + 1
     chart = xlsx_charts.gantt(ws, left, n, f"{get_column_letter(anchor)}1", _, scale)
+    if waves:
+        chart.title = _("The waves of the bulk copy, one after another (P50 and P90)")
     right = span(ws, anchor, chart.width)
     bottom = max(bottom, xlsx_charts.rows_for(chart.height))
     return end, (f"{get_column_letter(left)}1:{get_column_letter(right)}{bottom}",)
