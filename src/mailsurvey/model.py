@@ -33,7 +33,7 @@ class Status(enum.StrEnum):
 
 
 class Reason(enum.StrEnum):
-    """Why a unit did not end ok. One place (``scan.classify``) maps exceptions to these."""
+    """Why a unit did not end ok. One place (``scan_common.classify``) maps exceptions to these."""
 
     NONE = "none"
     AUTH = "auth"  # credential rejected
@@ -119,6 +119,9 @@ class Mailbox:
     unique_bytes: int | None = None
     duplicate_messages: int | None = None
     duplicate_bytes: int | None = None
+    # The last logon the mail server recorded (Exchange's Get-MailboxStatistics
+    # LastLogonTime, from an EMS export), aware; None: not known (or never).
+    last_logon: datetime | None = None
 
 
 @dataclass(frozen=True)

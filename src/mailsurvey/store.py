@@ -41,7 +41,7 @@ from .model import (
     UnitKind,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _FOLDERS = """CREATE TABLE IF NOT EXISTS folders (
     source TEXT NOT NULL, mailbox TEXT NOT NULL, path TEXT NOT NULL,
@@ -70,7 +70,7 @@ CREATE TABLE IF NOT EXISTS mailboxes (
     quota_used_messages INTEGER, quota_limit_messages INTEGER, quota_unlimited INTEGER NOT NULL,
     namespaces TEXT NOT NULL, delimiter TEXT,
     unique_messages INTEGER, unique_bytes INTEGER,
-    duplicate_messages INTEGER, duplicate_bytes INTEGER,
+    duplicate_messages INTEGER, duplicate_bytes INTEGER, last_logon TEXT,
     PRIMARY KEY (source, address));
 CREATE TABLE IF NOT EXISTS permissions (
     source TEXT NOT NULL, mailbox TEXT NOT NULL, folder TEXT NOT NULL,
@@ -145,6 +145,9 @@ class Store:
             version = "2"
         if version == "2":
             self._upgrade_from_2()
+            version = "3"
+        if version == "3":
+            self._upgrade_from_3()
             version = str(SCHEMA_VERSION)
         if version is None:
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -173,9 +176,16 @@ class Store:
             for name in _GMAIL_COLUMNS:
                 if name not in columns:
                     db.execute(f"ALTER TABLE mailboxes ADD COLUMN {name} INTEGER")
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', '3')")
+
+    def _upgrade_from_3(self) -> None:
+        """Version 4 gave mailboxes the last logon the server recorded (Exchange exports);
+        the rows of version 3 do not have it (unknown)."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(mailboxes)")}
+        with self._tx() as db:
+            if "last_logon" not in columns:
+                db.execute("ALTER TABLE mailboxes ADD COLUMN last_logon TEXT")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', '4')")
 
     @classmethod
     def open_existing(cls, path: Path) -> Store:
@@ -286,7 +296,7 @@ class Store:
         self._put_unit(db, unit)
         if mailbox is not None:
             db.execute(
-                "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     mailbox.source,
                     mailbox.address,
@@ -304,6 +314,7 @@ class Store:
                     mailbox.unique_bytes,
                     mailbox.duplicate_messages,
                     mailbox.duplicate_bytes,
+                    _ts(mailbox.last_logon),
                 ),
             )
         self._put_permissions(db, permissions)
@@ -496,6 +507,7 @@ class Store:
                     unique_bytes=r["unique_bytes"],
                     duplicate_messages=r["duplicate_messages"],
                     duplicate_bytes=r["duplicate_bytes"],
+                    last_logon=_dt(r["last_logon"]),
                 )
             )
         for r in self._rows("SELECT * FROM folders ORDER BY source, mailbox, path"):

@@ -3,14 +3,15 @@ sample_configs/exchange-export.ps1, read into the same records the EWS collector
 
 One unit per mailbox of Get-MailboxStatistics (ok; partial when its folders, or some of
 its permissions, are not in the export; failed when one of its rows does not parse), and
-one unit per file (ok, partial with the rows it could not use, failed when unreadable,
-skipped when an optional file is not in the export). The files are only read.
+one unit per file (ok, partial with the rows it could not use or the dates it could not
+read, failed when unreadable, skipped when an optional file is not in the export). The
+files are only read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,7 @@ class _Box:
     key: str  # the primary SMTP address (or where its row is, when it has none)
     mailbox: Mailbox | None
     error: str | None = None  # its row did not parse: the mailbox fails
+    logon_error: str | None = None  # its LastLogonTime did not parse: not known
     folders: list[Folder] | None = None  # None: not in the folder statistics
     folders_note: str | None = None  # why its folders are unknown, when the file is
     folder_error: str | None = None
@@ -110,8 +112,9 @@ def scan_export(
         message = f"{files.mailbox_statistics} holds no mailbox"
         finish_file(files.mailbox_statistics, _FileOutcome(Status.FAILED, Reason.PROTOCOL, message))
         return
-    boxes, directory = _mailboxes(src, statistics)
-    finish_file(files.mailbox_statistics, _rows_outcome(statistics, [b.error for b in boxes]))
+    logon = p.moment(dates, ZoneInfo(src.timezone or zone))
+    boxes, directory = _mailboxes(src, statistics, logon)
+    finish_file(files.mailbox_statistics, _statistics_outcome(statistics, boxes))
     started_mailboxes(len(boxes))
     by_address = {b.key.lower(): b for b in boxes if b.mailbox is not None}
 
@@ -233,7 +236,26 @@ def _date_format(src: ExchangeExportSource) -> tuple[str | None, _FileOutcome]:
     return None, _FileOutcome(Status.PARTIAL, Reason.UNSUPPORTED, message)
 
 
-def _mailboxes(src: ExchangeExportSource, table: p.Table) -> tuple[list[_Box], p.Directory]:
+def _statistics_outcome(table: p.Table, boxes: list[_Box]) -> _FileOutcome:
+    """Rows not used; else LastLogonTime values not read (the date format is wrong or not
+    known): the mailboxes are fine, their last logon is not known."""
+    outcome = _rows_outcome(table, [b.error for b in boxes])
+    unread = [b.logon_error for b in boxes if b.logon_error]
+    if outcome.status is not Status.OK or not unread:
+        return outcome
+    more = f"; and {len(unread) - _SHOWN} more" if len(unread) > _SHOWN else ""
+    return _FileOutcome(
+        Status.PARTIAL,
+        Reason.PROTOCOL,
+        f"the last logon of {len(unread)} of {len(table.rows)} mailboxes is not known: "
+        + "; ".join(unread[:_SHOWN])
+        + more,
+    )
+
+
+def _mailboxes(
+    src: ExchangeExportSource, table: p.Table, logon: p.Parse[datetime]
+) -> tuple[list[_Box], p.Directory]:
     directory = p.Directory()
     boxes: list[_Box] = []
     lines: dict[str, int] = {}
@@ -253,6 +275,13 @@ def _mailboxes(src: ExchangeExportSource, table: p.Table) -> tuple[list[_Box], p
             box = _Box(key, _mailbox(src, row, address))
         except p.ExportFormatError as exc:
             box = _Box(key, None, str(exc))
+        if box.mailbox is not None:
+            try:
+                last_logon = row.parsed("LastLogonTime", logon)
+            except p.ExportFormatError as exc:
+                box.logon_error = str(exc)
+            else:
+                box.mailbox = replace(box.mailbox, last_logon=last_logon)
         boxes.append(box)
         directory.add(
             address,

@@ -228,18 +228,25 @@ def boolean(text: str) -> bool:
     return low == "true"
 
 
-def moment(date_format: str, zone: tzinfo) -> Parse[datetime]:
+def moment(date_format: str | None, zone: tzinfo) -> Parse[datetime]:
     """A parser of dates as the session's culture wrote them (``date_format``, a strptime
-    format), in the session's time zone; ISO 8601 is taken too."""
+    format; None: not known), in the session's time zone; ISO 8601 is taken too."""
 
     def parse(text: str) -> datetime:
         value = text.strip()
         try:
+            if date_format is None:
+                raise ValueError(date_format)
             found = datetime.strptime(value, date_format)
         except ValueError:
             try:
                 found = datetime.fromisoformat(value)
             except ValueError:
+                if date_format is None:
+                    raise ValueError(
+                        "an ISO 8601 date and time (the session culture's format is not "
+                        "known: set the source's culture or date_format)"
+                    ) from None
                 example = datetime(2026, 11, 22, 9, 14, 3).strftime(date_format)
                 raise ValueError(
                     f"a date and time such as {example!r} (format {date_format}; set the "

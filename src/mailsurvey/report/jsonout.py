@@ -112,6 +112,7 @@ def _mailbox(t: MailboxTotals) -> dict[str, Any]:
         "quota_unlimited": record.get("quota_unlimited", False),
         "namespaces": record.get("namespaces", []),
         "delimiter": record.get("delimiter"),
+        "last_logon": iso(m.last_logon) if m else None,
         "counted_once": _counted_once(m),
         "totals": {
             "complete": t.complete,
