@@ -175,7 +175,7 @@ class ExchangeContext:
 
     source: ExchangeSource
     secret: Secret
-    classify: Classify  # an exception as a unit's reason and message (``scan.classify``)
+    classify: Classify  # an exception as a unit's reason and message (``scan_common.classify``)
     # the organisation's domains: a rule that forwards elsewhere forwards outside
     accepted_domains: frozenset[str] = frozenset()
     stop: threading.Event = field(default_factory=threading.Event)

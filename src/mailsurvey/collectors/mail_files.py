@@ -234,7 +234,7 @@ def scan_mailbox_files(ctx: FilesContext, box: MailboxFiles, done_folders: set[s
 
 
 def file_error(exc: BaseException) -> BaseException:
-    """OSError from a file becomes UnreadableFile (``scan.classify`` would take a bare
+    """OSError from a file becomes UnreadableFile (``scan_common.classify`` would take a bare
     OSError for a network error)."""
     return UnreadableFile(exc) if isinstance(exc, OSError) else exc
 
@@ -312,7 +312,7 @@ def folder_record(
 
 
 def reason_for_errno(code: int | None) -> Reason:
-    """Used by ``scan.classify`` for UnreadableFile."""
+    """Used by ``scan_common.classify`` for UnreadableFile."""
     if code in (errno.EACCES, errno.EPERM):
         return Reason.PERMISSION
     if code == errno.ENOENT:
