@@ -43,3 +43,11 @@ def test_every_command_has_help() -> None:
         for part in name:
             cmd = cmd.commands[part]
         assert (cmd.help or "").strip(), f"'{' '.join(name)}' has no help"
+
+
+def test_an_error_shows_a_long_path_with_brackets_whole_and_literal(tmp_path: Any) -> None:
+    """Paths are copied from errors: never broken across lines, brackets never markup."""
+    store = tmp_path / ("[red]" + "x" * 120) / "absent.sqlite"
+    result = CliRunner().invoke(app, ["report", str(store)])
+    assert result.exit_code == 2
+    assert f"{store}: no such store" in result.output
