@@ -16,7 +16,7 @@ import pytest
 
 from mailsurvey.assess.estimate import Forecast, MailboxForecast
 from mailsurvey.assess.methods import PROFILES
-from mailsurvey.assess.plan import Event, Proposal, Timeline, timeline
+from mailsurvey.assess.plan import Calendar, Event, Proposal, Timeline, timeline
 from mailsurvey.config import PlanSettings
 
 H = 3600.0
@@ -216,7 +216,7 @@ def test_the_mx_ttl_is_lowered_one_old_ttl_before_the_cutover() -> None:
         (None, None, "2026-06-15 12:00", None),  # unknown: 48 h
         (86400, None, "2026-06-16 11:00", 86400),  # TTL + 1 h
         (86400, 3600, "2026-06-17 10:00", 3600),  # measured beats configured
-        (None, 300, "2026-06-17 10:55", 300),
+        (None, 300, "2026-06-17 10:45", 300),  # 10:55, on the quarter hour before
         (None, 0, "2026-06-17 11:00", 0),
     ]
     for configured, measured, lower, used in cases:
@@ -300,3 +300,14 @@ def test_nothing_forecast_is_not_a_plan_that_fits() -> None:
     t = timeline(settings, lambda k: empty, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     assert t.status == "no_forecast" and t.feasible is None
     assert t.start is None and not t.events and not t.proposals
+
+
+def test_moments_a_person_acts_on_are_whole_quarter_hours() -> None:
+    cal = Calendar(PlanSettings(timezone="Europe/Amsterdam", working_hours="08:00-18:00"))
+    zone = ZoneInfo("Europe/Amsterdam")
+    latest = cal.latest_at_or_before(datetime(2026, 6, 17, 16, 58, 53, tzinfo=zone))
+    assert latest == datetime(2026, 6, 17, 16, 45, tzinfo=zone)  # earlier, never later
+    earliest = cal.earliest_at_or_after(datetime(2026, 6, 17, 8, 2, tzinfo=zone))
+    assert earliest == datetime(2026, 6, 17, 8, 15, tzinfo=zone)  # later, never earlier
+    evening = cal.latest_at_or_before(datetime(2026, 6, 17, 23, 0, tzinfo=zone))
+    assert evening == datetime(2026, 6, 17, 18, 0, tzinfo=zone)  # the window's end

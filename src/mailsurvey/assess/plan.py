@@ -25,6 +25,7 @@ MARGIN_FRACTION = 0.10  # ... or this share of the bulk P90, when that is longer
 LOWERED_TTL_S = 300  # what the MX TTL is lowered to before the cutover
 UNKNOWN_TTL_LEAD_S = 48 * 3600  # lower this long before the cutover when the TTL is unknown
 TTL_MARGIN_S = 3600  # lower a known TTL this much more than one TTL before the cutover
+ROUND_S = 900  # moments a person acts on are whole quarter hours
 SEARCH_CAP = 256  # the highest concurrency proposed for a method without a published cap
 DAY_S = 86400.0
 _SEARCH_DAYS = 62  # how far a working moment is looked for (holidays never span weeks)
@@ -133,7 +134,7 @@ class Calendar:
         for i in range(_SEARCH_DAYS):
             window = self._window(day - timedelta(days=i))
             if window and window[0] <= t:
-                return min(window[1], t)
+                return max(window[0], _floor(min(window[1], t)))
         return None
 
     def earliest_at_or_after(self, t: datetime) -> datetime | None:
@@ -141,8 +142,18 @@ class Calendar:
         for i in range(_SEARCH_DAYS):
             window = self._window(day + timedelta(days=i))
             if window and window[1] >= t:
-                return max(window[0], t)
+                return min(window[1], _ceil(max(window[0], t)))
         return None
+
+
+def _floor(t: datetime) -> datetime:
+    """A moment a person is given: on a quarter hour (earlier, so nothing gets shorter)."""
+    return t - timedelta(seconds=t.timestamp() % ROUND_S)
+
+
+def _ceil(t: datetime) -> datetime:
+    rest = t.timestamp() % ROUND_S
+    return t + timedelta(seconds=ROUND_S - rest) if rest else t
 
 
 def margin_for(p90_s: float) -> float:
