@@ -212,7 +212,7 @@ def _sources(inv: Inventory) -> Table:
     return Table("sources", N_("Sources"), columns, tuple(rows))
 
 
-def _coverage(report_coverage: list[Coverage], t: Totals | None = None) -> Table:
+def coverage_table(report_coverage: list[Coverage], t: Totals | None = None) -> Table:
     """Units per status; with the totals, a note when folders were read in one request."""
     rows = [
         (Word(c.label), c.total, c.ok, c.partial, c.failed, c.skipped, c.ok_share)
@@ -411,8 +411,9 @@ def _permissions(inv: Inventory) -> Table:
     return Table("permissions", N_("Permissions"), columns, rows)
 
 
-def _errors(inv: Inventory) -> Table:
-    rows = []
+def error_rows(inv: Inventory) -> list[tuple[Value, ...]]:
+    """Every unit not ok: source, type, mailbox, folder, status, reason, details."""
+    rows: list[tuple[Value, ...]] = []
     for u in sorted(inv.units, key=lambda u: (u.source, u.kind.value, u.key)):
         if u.status is Status.OK:
             continue
@@ -420,6 +421,11 @@ def _errors(inv: Inventory) -> Table:
         kind = KIND_WORDS.get(u.kind, u.kind.value)
         reason = REASON_WORDS.get(u.reason, u.reason.value)
         rows.append((u.source, kind, mailbox, folder, STATUS_WORDS[u.status], reason, u.message))
+    return rows
+
+
+def _errors(inv: Inventory) -> Table:
+    rows = error_rows(inv)
     columns = (
         Column("source", N_("Source"), width=14),
         Column("kind", N_("Type"), width=10),
@@ -482,7 +488,7 @@ def build_report(inv: Inventory, now: datetime | None = None) -> Report:
         summary=(
             _scan_facts(inv),
             _sources(inv),
-            _coverage(cov, totals),
+            coverage_table(cov, totals),
             ready.summary,
             _totals(totals),
             histogram_view(inv, totals),

@@ -9,22 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..diff import FolderChange, GrowthDiff, MailboxGrowth, Mode, ScanDiff, Side, State
+from ..diff_common import Figures
 from ..diff_migration import MISSING_STATES, Arrival, Match, MigrationDiff
-from ..model import Status
 from ..store import Inventory
 from . import aggregate
 from .aggregate import utc_naive
-from .i18n import (
-    AREA_WORDS,
-    AT_LEAST,
-    COMPLETE,
-    KIND_WORDS,
-    N_,
-    REASON_WORDS,
-    STATUS_WORDS,
-    Phrase,
-    Word,
-)
+from .i18n import AREA_WORDS, AT_LEAST, COMPLETE, N_, Phrase, Word
 from .views import (
     Block,
     Column,
@@ -34,8 +24,8 @@ from .views import (
     Report,
     Table,
     Value,
-    _coverage,
-    split_unit_key,
+    coverage_table,
+    error_rows,
 )
 
 TITLE = N_("Scan comparison")
@@ -104,6 +94,60 @@ def _col(
 
 def _change_mb(key: str, label: str) -> Column:
     return Column(key, label, Kind.FLOAT, 12, decimals=2, unit="MB")
+
+
+_GROWTH_COLUMNS = (
+    _col("messages_before", N_("Messages before")),
+    _col("messages_after", N_("Messages after")),
+    _col("messages_change", N_("Change in messages")),
+    _col("bytes_before", N_("Size before"), Kind.BYTES),
+    _col("bytes_after", N_("Size after"), Kind.BYTES),
+    _change_mb("bytes_change", N_("Change in size")),
+)
+
+
+def _growth(x: MailboxGrowth | FolderChange) -> tuple[Value, ...]:
+    """The values of ``_GROWTH_COLUMNS``: before, after and the change (its size in MB)."""
+    before, after, change = x.before, x.after, x.change
+    return (
+        before.messages, after.messages, change.messages,
+        before.bytes, after.bytes, _mb(change.bytes),
+    )  # fmt: skip
+
+
+# (key, messages label, size label) of one side of a migration check
+_SOURCE = ("source", N_("Messages on the source"), N_("Size on the source"))
+_TARGET = ("target", N_("Messages on the target"), N_("Size on the target"))
+_MISSING = ("missing", N_("Messages that did not arrive"), N_("Size that did not arrive"))
+_EXTRA = ("extra", N_("Messages more on the target"), N_("Size more on the target"))
+
+
+def _sides_columns(*sides: tuple[str, str, str]) -> tuple[Column, ...]:
+    """The messages of each side, then the size of each."""
+    return (
+        *(_col(f"messages_{key}", messages) for key, messages, _ in sides),
+        *(_col(f"bytes_{key}", size, Kind.BYTES) for key, _, size in sides),
+    )
+
+
+def _sides(*figures: Figures) -> tuple[Value, ...]:
+    """The values of ``_sides_columns``."""
+    return (*(f.messages for f in figures), *(f.bytes for f in figures))
+
+
+def _not_arrived(m: MigrationDiff, at_least: Word) -> tuple[Fact, Fact]:
+    """What did not arrive; ``at_least`` when some folders were not comparable."""
+    note = None if m.missing_complete else at_least
+    return (
+        Fact(
+            N_("Messages that did not arrive"),
+            m.missing.messages,
+            Kind.INT,
+            note,
+            alert=bool(m.missing.messages),
+        ),
+        Fact(N_("Size that did not arrive"), m.missing.bytes, Kind.BYTES, note),
+    )
 
 
 # -- summary ----------------------------------------------------------------------------
@@ -175,7 +219,6 @@ def _growth_facts(g: GrowthDiff) -> FactList:
 
 
 def _migration_facts(m: MigrationDiff) -> FactList:
-    at_least = None if m.missing_complete else AT_LEAST
     not_read = m.mailboxes_in(
         Match.NOT_IN_TARGET_SCAN, Match.SOURCE_NOT_READ, Match.TARGET_NOT_READ, Match.AMBIGUOUS
     )
@@ -197,14 +240,7 @@ def _migration_facts(m: MigrationDiff) -> FactList:
                 alert=m.missing_found,
             ),
             Fact(N_("Folders not comparable"), unknown, Kind.INT, alert=unknown > 0),
-            Fact(
-                N_("Messages that did not arrive"),
-                m.missing.messages,
-                Kind.INT,
-                at_least,
-                alert=bool(m.missing.messages),
-            ),
-            Fact(N_("Size that did not arrive"), m.missing.bytes, Kind.BYTES, at_least),
+            *_not_arrived(m, AT_LEAST),
             Fact(N_("Messages more on the target"), m.extra.messages, Kind.INT),
             Fact(N_("Messages not expected to arrive"), m.not_expected.messages, Kind.INT),
         ),
@@ -222,17 +258,9 @@ def _cards(diff: ScanDiff) -> tuple[Fact, ...]:
         )
     m = diff.migration
     assert m is not None
-    at_least = None if m.missing_complete else AT_LEAST_WORD
     return (
         Fact(N_("Mailboxes matched"), m.mailboxes_in(Match.MATCHED), Kind.INT),
-        Fact(
-            N_("Messages that did not arrive"),
-            m.missing.messages,
-            Kind.INT,
-            at_least,
-            alert=bool(m.missing.messages),
-        ),
-        Fact(N_("Size that did not arrive"), m.missing.bytes, Kind.BYTES, at_least),
+        *_not_arrived(m, AT_LEAST_WORD),
         Fact(
             N_("Folders not comparable"),
             m.folders_in(Arrival.NOT_COMPARABLE),
@@ -251,12 +279,7 @@ def _growth_sheet(g: GrowthDiff) -> Table:
             m.address,
             m.source,
             STATE_WORDS[m.state],
-            m.before.messages,
-            m.after.messages,
-            m.change.messages,
-            m.before.bytes,
-            m.after.bytes,
-            _mb(m.change.bytes),
+            *_growth(m),
             m.messages_per_day,
             _mb(m.bytes_per_day),
             _mb(m.delta.bytes),
@@ -268,12 +291,7 @@ def _growth_sheet(g: GrowthDiff) -> Table:
         _col("address", N_("Address"), Kind.TEXT, 32),
         _col("source", N_("Source"), Kind.TEXT, 14),
         _col("state", N_("Comparison"), Kind.TEXT, 14, alert=_ALERTS),
-        _col("messages_before", N_("Messages before")),
-        _col("messages_after", N_("Messages after")),
-        _col("messages_change", N_("Change in messages")),
-        _col("bytes_before", N_("Size before"), Kind.BYTES),
-        _col("bytes_after", N_("Size after"), Kind.BYTES),
-        _change_mb("bytes_change", N_("Change in size")),
+        *_GROWTH_COLUMNS,
         _col("messages_per_day", N_("Messages per day"), Kind.FLOAT),
         _change_mb("bytes_per_day", N_("Change in size per day")),
         _change_mb("delta", N_("Grown, folder by folder")),
@@ -295,12 +313,7 @@ def _folder_changes(folders: tuple[FolderChange, ...]) -> Table:
             AREA_WORDS.get(f.area, f.area),
             f.path,
             STATE_WORDS[f.state],
-            f.before.messages,
-            f.after.messages,
-            f.change.messages,
-            f.before.bytes,
-            f.after.bytes,
-            _mb(f.change.bytes),
+            *_growth(f),
             f.source,
         )
         for f in folders
@@ -310,12 +323,7 @@ def _folder_changes(folders: tuple[FolderChange, ...]) -> Table:
         _col("area", N_("Part"), Kind.TEXT, 16),
         _col("path", N_("Folder"), Kind.TEXT, 36),
         _col("state", N_("Change"), Kind.TEXT, 14, alert=_ALERTS),
-        _col("messages_before", N_("Messages before")),
-        _col("messages_after", N_("Messages after")),
-        _col("messages_change", N_("Change in messages")),
-        _col("bytes_before", N_("Size before"), Kind.BYTES),
-        _col("bytes_after", N_("Size after"), Kind.BYTES),
-        _change_mb("bytes_change", N_("Change in size")),
+        *_GROWTH_COLUMNS,
         _col("source", N_("Source"), Kind.TEXT, 14),
     )
     return Table("folder_changes", N_("Folder changes"), columns, rows, 3)
@@ -332,12 +340,7 @@ def _arrival_mailboxes(m: MigrationDiff) -> Table:
             b.target_address,
             b.renamed,
             MATCH_WORDS[b.match],
-            b.source.messages,
-            b.target.messages,
-            b.missing.messages,
-            b.source.bytes,
-            b.target.bytes,
-            b.missing.bytes,
+            *_sides(b.source, b.target, b.missing),
             b.folders_missing,
             b.folders_not_comparable,
             _figures_complete(b.missing_complete) if b.match is Match.MATCHED else None,
@@ -349,12 +352,7 @@ def _arrival_mailboxes(m: MigrationDiff) -> Table:
         _col("target_address", N_("Target address"), Kind.TEXT, 32),
         _col("renamed", N_("Renamed"), Kind.BOOL, 10),
         _col("match", N_("Comparison"), Kind.TEXT, 16, alert=_ALERTS),
-        _col("messages_source", N_("Messages on the source")),
-        _col("messages_target", N_("Messages on the target")),
-        _col("messages_missing", N_("Messages that did not arrive")),
-        _col("bytes_source", N_("Size on the source"), Kind.BYTES),
-        _col("bytes_target", N_("Size on the target"), Kind.BYTES),
-        _col("bytes_missing", N_("Size that did not arrive"), Kind.BYTES),
+        *_sides_columns(_SOURCE, _TARGET, _MISSING),
         _col("folders_missing", N_("Folders with messages missing")),
         _col("folders_not_comparable", N_("Folders not comparable")),
         _col("figures", N_("Figures"), Kind.TEXT, 12, alert=frozenset({AT_LEAST_WORD})),
@@ -374,14 +372,7 @@ def _arrival_folders(m: MigrationDiff) -> Table:
             _paths(f.source_paths),
             _paths(f.target_paths),
             ARRIVAL_WORDS[f.state],
-            f.source.messages,
-            f.target.messages,
-            f.missing.messages,
-            f.extra.messages,
-            f.source.bytes,
-            f.target.bytes,
-            f.missing.bytes,
-            f.extra.bytes,
+            *_sides(f.source, f.target, f.missing, f.extra),
             f.target_mailbox or None,
         )
         for f in m.folders
@@ -392,14 +383,7 @@ def _arrival_folders(m: MigrationDiff) -> Table:
         _col("source_folder", N_("Folder on the source"), Kind.TEXT, 30),
         _col("target_folder", N_("Folder on the target"), Kind.TEXT, 30),
         _col("state", N_("Arrival"), Kind.TEXT, 18, alert=_ALERTS),
-        _col("messages_source", N_("Messages on the source")),
-        _col("messages_target", N_("Messages on the target")),
-        _col("messages_missing", N_("Messages that did not arrive")),
-        _col("messages_extra", N_("Messages more on the target")),
-        _col("bytes_source", N_("Size on the source"), Kind.BYTES),
-        _col("bytes_target", N_("Size on the target"), Kind.BYTES),
-        _col("bytes_missing", N_("Size that did not arrive"), Kind.BYTES),
-        _col("bytes_extra", N_("Size more on the target"), Kind.BYTES),
+        *_sides_columns(_SOURCE, _TARGET, _MISSING, _EXTRA),
         _col("target_mailbox", N_("Target address"), Kind.TEXT, 30),
     )
     return Table(
@@ -408,24 +392,11 @@ def _arrival_folders(m: MigrationDiff) -> Table:
 
 
 def _errors(old: Inventory, new: Inventory) -> Table:
-    rows: list[tuple[Value, ...]] = []
-    for which, inv in ((OLD_SCAN, old), (NEW_SCAN, new)):
-        for u in sorted(inv.units, key=lambda u: (u.source, u.kind.value, u.key)):
-            if u.status is Status.OK:
-                continue
-            mailbox, folder = split_unit_key(u.kind, u.key)
-            rows.append(
-                (
-                    which,
-                    u.source,
-                    KIND_WORDS.get(u.kind, u.kind.value),
-                    mailbox,
-                    folder,
-                    STATUS_WORDS[u.status],
-                    REASON_WORDS.get(u.reason, u.reason.value),
-                    u.message,
-                )
-            )
+    rows = tuple(
+        (which, *row)
+        for which, inv in ((OLD_SCAN, old), (NEW_SCAN, new))
+        for row in error_rows(inv)
+    )
     columns = (
         _col("scan", N_("Scan"), Kind.TEXT, 12),
         _col("source", N_("Source"), Kind.TEXT, 14),
@@ -436,7 +407,7 @@ def _errors(old: Inventory, new: Inventory) -> Table:
         _col("reason", N_("Reason"), Kind.TEXT, 26),
         _col("message", N_("Details"), Kind.TEXT, 60),
     )
-    return Table("errors", N_("Errors"), columns, tuple(rows))
+    return Table("errors", N_("Errors"), columns, rows)
 
 
 # -- the report -------------------------------------------------------------------------
@@ -460,7 +431,7 @@ def diff_report(
         ("coverage_old", N_("Coverage of the old scan"), cov_old),
         ("coverage_new", N_("Coverage of the new scan"), cov_new),
     ):
-        table = _coverage(cov)
+        table = coverage_table(cov)
         summary.append(Table(key, title, table.columns, table.rows))
     sheets.append(_errors(old, new))
     units = cov_old[-1].total + cov_new[-1].total
