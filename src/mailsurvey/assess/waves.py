@@ -15,11 +15,12 @@ unknown duration (never 0): its wave says so.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model import Permission
 from ..store import Inventory
@@ -254,6 +255,34 @@ class _Bin:
     unknown: list[str]
     components: list[tuple[str, ...]]
     closed: bool = False
+    ends: list[float] = field(default_factory=list)  # the LPT schedule's slot ends (a heap)
+
+    def _lpt_after(self, known: Sequence[float], slots: int) -> list[float]:
+        """The slot ends of the LPT schedule of this wave's work plus ``known``.
+
+        Components arrive longest first, so new work is mostly no longer than any already
+        here: LPT then just goes on from the current schedule (no re-sorting of thousands
+        of mailboxes); otherwise it is scheduled again from the start."""
+        if self.ends and known and max(known) <= min(self.p90, default=math.inf):
+            ends = list(self.ends)
+            work = sorted(known, reverse=True)
+        else:
+            ends = [0.0] * max(1, slots)
+            work = sorted([*self.p90, *known], reverse=True)
+        for seconds in work:
+            heapq.heappush(ends, heapq.heappop(ends) + seconds)
+        return ends
+
+    def fits_with(self, known: Sequence[float], slots: int, window_s: float) -> bool:
+        return max(self._lpt_after(known, slots)) <= window_s
+
+    def add(
+        self, known: Sequence[float], unknown: Sequence[str], comp: tuple[str, ...], slots: int
+    ) -> None:
+        self.ends = self._lpt_after(known, slots)
+        self.p90 += known
+        self.unknown += unknown
+        self.components.append(comp)
 
 
 def plan_waves(
@@ -346,12 +375,12 @@ def _place(
     for b in bins[first:]:
         if b.closed or len(b.unknown) + len(unknown) > slots:
             continue
-        if _makespan(b.p90 + known, slots) <= window_s:
-            b.p90 += known
-            b.unknown += unknown
-            b.components.append(comp)
+        if b.fits_with(known, slots, window_s):
+            b.add(known, unknown, comp, slots)
             return
-    bins.append(_Bin(known, unknown, [comp]))
+    fresh = _Bin([], [], [])
+    fresh.add(known, unknown, comp, slots)
+    bins.append(fresh)
 
 
 def _wave(number: int, b: _Bin, slots: int, window_s: float) -> Wave:
