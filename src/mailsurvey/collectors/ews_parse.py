@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..addressing import SEPARATOR as SEPARATOR
+from ..addressing import area_path, is_outside
 from ..model import Folder, InboxRule, Observation, Permission
 
 # exchangelib's class for a well-known folder -> the IMAP special-use flag it matches
@@ -24,7 +26,6 @@ SPECIAL_USE = {
     "Archive": "\\Archive",
 }
 AREAS = ("mailbox", "recoverable", "archive", "archive_recoverable")
-SEPARATOR = "/"
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,6 @@ _LEVELS = {
 }
 _DELEGATE_FOLDERS = ("Calendar", "Tasks", "Inbox", "Contacts", "Notes", "Journal")
 FORWARDS = ("ForwardToRecipients", "RedirectToRecipients", "ForwardAsAttachmentToRecipients")
-AREA_ROOTS = {
-    "mailbox": "",
-    "recoverable": "Recoverable Items",
-    "archive": "Online Archive",
-    "archive_recoverable": "Online Archive/Recoverable Items",
-}
 MB = 1024 * 1024
 OVER = (("item_over_35mb", 35 * MB), ("item_over_150mb", 150 * MB))
 
@@ -201,19 +196,6 @@ def delegates(source: str, mailbox: str, users: Iterable[Xml]) -> list[Permissio
     return out
 
 
-def is_outside(address: str, accepted: Collection[str]) -> bool:
-    """Whether an SMTP address is outside the accepted domains (``*.acme.nl`` takes the
-    subdomains of acme.nl); an address without a domain (an X.500 one) is inside."""
-    if "@" not in address:
-        return False
-    domain = address.rsplit("@", 1)[1].strip().lower().rstrip(".")
-    for d in accepted:
-        d = d.lower()
-        if domain == d or (d.startswith("*.") and domain.endswith(d[1:])):
-            return False
-    return True
-
-
 def inbox_rules(
     source: str, mailbox: str, rules: Iterable[Xml], accepted: Collection[str]
 ) -> list[InboxRule]:
@@ -250,13 +232,6 @@ def inbox_rules(
             )
         )
     return out
-
-
-def area_path(area: str, path: str) -> str:
-    """A folder's path with its area in front (``Online Archive/Inbox``), unique within
-    a mailbox; the mailbox area's paths stay as they are."""
-    root = AREA_ROOTS.get(area, area)
-    return f"{root}{SEPARATOR}{path}" if root else path
 
 
 def _size(item: Xml) -> int | None:

@@ -4,7 +4,7 @@ to an outside address. A migration must keep these on purpose or stop them."""
 
 from __future__ import annotations
 
-from ...collectors.ews_parse import is_outside
+from ...addressing import is_outside
 from ...model import Identity, Status, UnitKind
 from ...store import Inventory
 from ..findings import CheckMeta, Finding, Severity

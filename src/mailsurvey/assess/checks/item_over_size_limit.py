@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ...collectors.ews_parse import area_path
+from ...addressing import area_path
 from ...model import SIZE_BUCKETS, Folder
 from ...store import Inventory
 from ..findings import CheckMeta, Finding, Severity
