@@ -274,6 +274,16 @@ class _Bin:
         return ends
 
     def fits_with(self, known: Sequence[float], slots: int, window_s: float) -> bool:
+        if self.ends and known and max(known) > min(self.p90, default=math.inf):
+            # LPT starts again: first the bounds, which decide most cases. No schedule
+            # ends before max(longest, work / slots); LPT ends by work / slots + longest
+            # (Graham's list-scheduling bound)
+            work = sum(self.p90) + sum(known)
+            longest = max(max(self.p90), max(known))
+            if max(longest, work / slots) > window_s:
+                return False
+            if work / slots + longest <= window_s:
+                return True
         return max(self._lpt_after(known, slots)) <= window_s
 
     def add(
