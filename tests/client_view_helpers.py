@@ -124,10 +124,12 @@ def pdf_pages(path: Path) -> int:
     return int(found.group(1)) if proc.returncode == 0 and found else 0
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(path: Path, page: int | None = None) -> str:
+    """The text of the PDF as laid out, or of one ``page`` (from 1)."""
     pdftotext = require_program("pdftotext", "poppler-utils")
+    pages = ["-f", str(page), "-l", str(page)] if page is not None else []
     proc = subprocess.run(
-        [pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, timeout=120
+        [pdftotext, *pages, "-layout", str(path), "-"], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
@@ -177,6 +179,23 @@ def read_workbook(path: Path) -> WorkbookFacts:
         return WorkbookFacts(cells, protected)
     finally:
         wb.close()
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright", "PyPI package playwright, in the test extra")
+    if not Path(CHROMIUM).exists():
+        missing("Chromium", "Debian package chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @dataclass

@@ -29,12 +29,11 @@ from mailsurvey.scan import run_scan
 from mailsurvey.store import Store
 
 from .client_view_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     VIEWPORT,
     CellFacts,
     WorkbookFacts,
     artifacts,
+    chromium,
     missing,
     pdf_pages,
     pdf_text,
@@ -250,18 +249,8 @@ def test_libreoffice_keeps_the_waves_sheet_protected_with_its_editable_cells(
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright (no browser download)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("Playwright", "PyPI package playwright, in the test extra")
-    if not Path(CHROMIUM).exists():
-        missing("Chromium", "Debian package chromium")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -7,56 +7,24 @@ test when CI is set and skip it otherwise.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from mailsurvey.report import render
 from mailsurvey.report.html import ROW_LIMIT
 
-try:
-    from test_report_html import _grown
-except ImportError:  # tests/ imported as a package
-    from tests.test_report_html import _grown
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _missing(what: str) -> NoReturn:
-    text = f"{what} is not available; ./scripts/setup installs it"
-    if os.environ.get("CI"):
-        pytest.fail(f"{text}, and CI is set", pytrace=False)
-    pytest.skip(text)
+from .client_view_helpers import chromium, pdf_text, require_program, watched_page
+from .test_report_html import _grown
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright (PyPI package playwright)")
-    if not Path(CHROMIUM).exists():
-        _missing("Chromium (Debian package chromium)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -64,18 +32,10 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     """The report of a scan with a long Folders table, opened; no request leaves it."""
     (path,) = render(_grown(), tmp_path, formats=["html"], language="en")
     url = path.resolve().as_uri()
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    problems: list[str] = []
-    context.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
-    tab = context.new_page()
-    tab.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else 0)
-    tab.on("pageerror", lambda e: problems.append(str(e)))
-    tab.on("request", lambda q: problems.append(q.url) if q.url != url else 0)
-    tab.goto(url, wait_until="load")
-    try:
+    with watched_page(browser, url) as (tab, log):
+        tab.goto(url, wait_until="load")
         yield tab
-    finally:
-        context.close()
+    problems = [text for _, text in log.complaints] + log.errors + log.requests
     assert not problems, problems
 
 
@@ -141,32 +101,20 @@ def test_sorting_puts_unknown_last_both_ways(page: Any) -> None:
         assert keys[len(known) :] and not any(keys[len(known) :])  # unknown, at the end
 
 
-def _pdftotext(pdf: Path, number: int) -> str:
-    tool = shutil.which("pdftotext") or _missing("pdftotext (Debian package poppler-utils)")
-    run = subprocess.run(
-        [tool, "-f", str(number), "-l", str(number), "-layout", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return run.stdout
-
-
 def test_printed_pdf_has_the_client_and_page_numbers_on_every_page(
     page: Any, tmp_path: Path
 ) -> None:
     pdf = tmp_path / "report.pdf"
     page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
-    tool = shutil.which("pdfinfo") or _missing("pdfinfo (Debian package poppler-utils)")
+    tool = require_program("pdfinfo", "poppler-utils")
     info = subprocess.run([tool, str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(info.split("Pages:")[1].split()[0])
     width, height = map(float, info.split("Page size:")[1].split("pts")[0].split(" x "))
     assert pages >= 3 and (round(width), round(height)) == (842, 595)  # A4 landscape
     for number in range(1, pages + 1):
-        text = _pdftotext(pdf, number)
+        text = pdf_text(pdf, number)
         assert "Łódź Sp. z o.o. / ACME · Łódź <migration> & more" in text, number
         assert "Scan started (UTC): 20 Nov 2026 09:30" in text, number
         assert f"Page {number} of {pages}" in text, number
         assert "Filter rows" not in text and "Show all" not in text
-    assert "Folders" in "".join(_pdftotext(pdf, n) for n in range(2, pages + 1))
+    assert "Folders" in "".join(pdf_text(pdf, n) for n in range(2, pages + 1))
