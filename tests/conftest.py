@@ -9,6 +9,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,14 @@ from mailsurvey.lab import (
     dns_down,
     dns_up,
     down,
+    ews_clear_faults,
     ews_down,
     ews_up,
     seed,
     up,
 )
+
+from .lab_helpers import free_ports, running
 
 KEEP_RUNS = 3  # base temp dirs of finished runs kept for their logs
 
@@ -70,19 +74,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.basetemp = tempfile.mkdtemp(prefix=prefix, dir=root)
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
     """The lab's Dovecot, up and seeded with the standard profile; stopped at the end.
@@ -91,19 +82,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
     a missing server must not pass unnoticed, and without CI it is just as broken).
     """
     lab_dir = tmp_path_factory.mktemp("lab")
-    imaps_port, imap_port = _free_ports(2)
-    try:
-        info = up(lab_dir, imaps_port=imaps_port, imap_port=imap_port)
-    except Exception as exc:  # any failure to start is reported, with its reason
-        where = " (CI is set)" if os.environ.get("CI") else ""
-        pytest.fail(f"the lab's Dovecot could not start{where}: {exc}", pytrace=False)
-    try:
-        seed(lab_dir)
-        yield info
-    finally:
+    imaps_port, imap_port = free_ports(2)
+
+    def stop() -> None:
         down(lab_dir)
         for home in (lab_dir / "mail").glob("*@*"):  # keep logs and rawlogs, not 1 GB of mail
             shutil.rmtree(home / "Maildir", ignore_errors=True)
+
+    start = partial(up, lab_dir, imaps_port=imaps_port, imap_port=imap_port)
+    with running("the lab's Dovecot", start, stop) as info:
+        seed(lab_dir)
+        yield info
 
 
 @pytest.fixture(scope="session")
@@ -146,17 +135,14 @@ def samba_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdInfo]:
     Fails (never skips) when the DC cannot be provisioned or started, like ``lab``.
     """
     lab_dir = tmp_path_factory.mktemp("adlab")
-    try:
+
+    def start() -> AdInfo:
         info = _ad_up_somewhere(lab_dir)
         ad_seed(lab_dir)
-    except Exception as exc:  # any failure to start is reported, with its reason
-        ad_down(lab_dir)
-        where = " (CI is set)" if os.environ.get("CI") else ""
-        pytest.fail(f"the lab's Samba AD DC could not start{where}: {exc}", pytrace=False)
-    try:
+        return info
+
+    with running("the lab's Samba AD DC", start, partial(ad_down, lab_dir)) as info:
         yield info
-    finally:
-        ad_down(lab_dir)
 
 
 @pytest.fixture(scope="session")
@@ -175,17 +161,25 @@ def ews_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EwsInfo]:
     server cannot start, like ``lab``; stopped (by its pid file) at the end.
     """
     lab_dir = tmp_path_factory.mktemp("ewslab")
-    (port,) = _free_ports(1)
-    try:
-        info = ews_up(lab_dir, port)
-    except Exception as exc:  # any failure to start is reported, with its reason
-        ews_down(lab_dir)
-        where = " (CI is set)" if os.environ.get("CI") else ""
-        pytest.fail(f"the lab's EWS server could not start{where}: {exc}", pytrace=False)
-    try:
+    (port,) = free_ports(1)
+    start, stop = partial(ews_up, lab_dir, port), partial(ews_down, lab_dir)
+    with running("the lab's EWS server", start, stop) as info:
         yield info
-    finally:
-        ews_down(lab_dir)
+
+
+@pytest.fixture(scope="module")
+def ews_truth(ews_lab: EwsInfo) -> dict[str, Any]:
+    """The EWS seed's ``ews_ground_truth.json``, parsed (once per module: tests may edit it)."""
+    data: dict[str, Any] = json.loads(ews_lab.ground_truth.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+def ews_no_faults(ews_lab: EwsInfo) -> Iterator[None]:
+    """The EWS lab answers without the faults a test set up, before and after the test."""
+    ews_clear_faults(ews_lab.lab_dir)
+    yield
+    ews_clear_faults(ews_lab.lab_dir)
 
 
 @pytest.fixture(scope="session")
@@ -194,17 +188,10 @@ def dns_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsInfo]:
     loopback port; ``dns_ground_truth.json`` is in ``dns_lab.ground_truth``. Fails (never
     skips) when it cannot start, like ``lab``; stopped (by its pid file) at the end."""
     lab_dir = tmp_path_factory.mktemp("dnslab")
-    (port,) = _free_ports(1)
-    try:
-        info = dns_up(lab_dir, port)
-    except Exception as exc:  # any failure to start is reported, with its reason
-        dns_down(lab_dir)
-        where = " (CI is set)" if os.environ.get("CI") else ""
-        pytest.fail(f"the lab's DNS server could not start{where}: {exc}", pytrace=False)
-    try:
+    (port,) = free_ports(1)
+    start, stop = partial(dns_up, lab_dir, port), partial(dns_down, lab_dir)
+    with running("the lab's DNS server", start, stop) as info:
         yield info
-    finally:
-        dns_down(lab_dir)
 
 
 @pytest.fixture(scope="session")
@@ -216,20 +203,16 @@ def gmail_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabInf
     from mailsurvey.lab.gimap import SAMPLE, GmailProxy, seed_labels
 
     lab_dir = tmp_path_factory.mktemp("gmail-lab")
-    imaps_port, imap_port = _free_ports(2)
-    try:
+    imaps_port, imap_port = free_ports(2)
+
+    def start() -> tuple[LabInfo, GmailProxy, str]:
         info = up(lab_dir, imaps_port=imaps_port, imap_port=imap_port)
         seed(lab_dir, profile="large", mailboxes=1, messages_per_mailbox=5)
         truth = json.loads(Path(lab_dir, "ground_truth.json").read_text(encoding="utf-8"))
         (address,) = truth["mailboxes"]
         seed_labels(lab_dir, address, SAMPLE)
-        proxy = GmailProxy(lab_dir, (info.host, info.imaps_port), host=info.host)
-    except Exception as exc:  # any failure to start is reported, with its reason
-        down(lab_dir)
-        where = " (CI is set)" if os.environ.get("CI") else ""
-        pytest.fail(f"the Gmail-like lab could not start{where}: {exc}", pytrace=False)
-    try:
-        with proxy:
-            yield info, proxy.port, address
-    finally:
-        down(lab_dir)
+        return info, GmailProxy(lab_dir, (info.host, info.imaps_port), host=info.host), address
+
+    stop = partial(down, lab_dir)
+    with running("the Gmail-like lab", start, stop) as (info, proxy, address), proxy:
+        yield info, proxy.port, address

@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from mailsurvey.lab import LabInfo, dovecot, down, seed, up
 from mailsurvey.lab.maildir import FolderWriter
 from mailsurvey.lab.seed import folder_dir
 
-from .conftest import _free_ports
 from .imap_helpers import scan as lab_scan
+from .lab_helpers import free_ports, running
 from .test_diff import _run
 
 # -- end to end on a lab of our own (its mail is changed, so not the session's lab) -------
@@ -35,18 +36,15 @@ def own_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
     """A Dovecot of this module's own (free ports), seeded small; fails (never skips) when
     it cannot start, like the session's lab; stopped by its pid file at the end."""
     lab_dir = tmp_path_factory.mktemp("diff-lab")
-    imaps_port, imap_port = _free_ports(2)
-    try:
+    imaps_port, imap_port = free_ports(2)
+
+    def start() -> LabInfo:
         info = up(lab_dir, imaps_port=imaps_port, imap_port=imap_port)
         seed(lab_dir, profile="large", mailboxes=MAILBOXES, messages_per_mailbox=40)
-    except Exception as exc:  # any failure to start is reported, with its reason
-        down(lab_dir)
-        where = " (CI is set)" if os.environ.get("CI") else ""
-        pytest.fail(f"the diff test's Dovecot could not start{where}: {exc}", pytrace=False)
-    try:
+        return info
+
+    with running("the diff test's Dovecot", start, partial(down, lab_dir)) as info:
         yield info
-    finally:
-        down(lab_dir)
 
 
 def _addresses(lab: LabInfo) -> list[str]:

@@ -4,22 +4,21 @@ FindItem only where a folder can hold a large item); a failing extra keeps the f
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mailsurvey.lab import EwsInfo, ews_clear_faults, ews_faults, ews_requests
+from mailsurvey.lab import EwsInfo, ews_faults, ews_requests
 from mailsurvey.model import MB, AcceptedDomain, Reason, Status, Unit, UnitKind
 from mailsurvey.store import Inventory, Store
 
-from .test_ews_scan import EMMA, JAN, PIETER, config, expected, scan
+from .ews_helpers import EMMA, JAN, PIETER, ews_config, scan
+from .test_ews_scan import expected
 
 TOP = "Top of Information Store"
 LOTTE, SUPPORT = "lotte.mulder@acme.nl", "support@acme.nl"
@@ -37,44 +36,35 @@ LEVELS = {
 }
 
 
-@pytest.fixture(scope="module")
-def truth(ews_lab: EwsInfo) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(ews_lab.ground_truth.read_text(encoding="utf-8"))
-    return data
-
-
-@pytest.fixture(autouse=True)
-def no_faults(ews_lab: EwsInfo) -> Iterator[None]:
-    ews_clear_faults(ews_lab.lab_dir)
-    yield
-    ews_clear_faults(ews_lab.lab_dir)
+pytestmark = pytest.mark.usefixtures("ews_no_faults")
 
 
 @pytest.fixture(scope="module")
 def full(
-    ews_lab: EwsInfo, truth: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+    ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("ews-extras")
     start = len(ews_requests(ews_lab.lab_dir))
-    result, inv = scan(config(ews_lab, out, sorted(truth["mailboxes"]), concurrency=4))
+    result, inv = scan(ews_config(ews_lab, out, sorted(ews_truth["mailboxes"]), concurrency=4))
     assert result.all_ok, result.failures[:3]
     return {"inv": inv, "log": ews_requests(ews_lab.lab_dir)[start:]}
 
 
 def test_outside_forwards_equal_the_ground_truth(
-    full: dict[str, Any], truth: dict[str, Any]
+    full: dict[str, Any], ews_truth: dict[str, Any]
 ) -> None:
     inv: Inventory = full["inv"]
     got = {(r.mailbox, r.name, r.enabled, r.outside) for r in inv.inbox_rules if r.outside}
     want = {
-        (f["mailbox"], f["rule"], f["enabled"], tuple(f["to"])) for f in truth["outside_forwards"]
+        (f["mailbox"], f["rule"], f["enabled"], tuple(f["to"]))
+        for f in ews_truth["outside_forwards"]
     }
     assert got == want
     assert {(LOTTE, True), ("koen.willems@acme.nl", False), (SUPPORT, True)} == {
         (m, enabled) for m, _, enabled, _ in got
     }
     counts = Counter(r.mailbox for r in inv.inbox_rules)
-    assert counts == {a: len(b["rules"]) for a, b in truth["mailboxes"].items() if b["rules"]}
+    assert counts == {a: len(b["rules"]) for a, b in ews_truth["mailboxes"].items() if b["rules"]}
     jan = {r.name: r for r in inv.inbox_rules if r.mailbox == JAN}
     inside = jan["Facturen naar Sophie"]
     assert inside.recipients == ("sophie.deboer@acme.nl",) and inside.outside == ()
@@ -84,11 +74,11 @@ def test_outside_forwards_equal_the_ground_truth(
     assert [r.in_error for r in inv.inbox_rules if r.mailbox == "hr@acme.nl"] == [True]
 
 
-def test_delegates_equal_the_ground_truth(full: dict[str, Any], truth: dict[str, Any]) -> None:
+def test_delegates_equal_the_ground_truth(full: dict[str, Any], ews_truth: dict[str, Any]) -> None:
     inv: Inventory = full["inv"]
     got = {(p.mailbox, p.grantee, p.rights) for p in inv.permissions if p.origin == "ews_delegate"}
     want = set()
-    for address, box in truth["mailboxes"].items():
+    for address, box in ews_truth["mailboxes"].items():
         for d in box["delegates"]:
             folders = ("calendar", "tasks", "inbox", "contacts", "notes", "journal")
             rights = [f"{f}:{d[f]}" for f in folders if d[f] != "None"]
@@ -109,7 +99,7 @@ def _rights(g: dict[str, Any]) -> str:
 
 
 def test_folder_permissions_equal_the_ground_truth(
-    full: dict[str, Any], truth: dict[str, Any]
+    full: dict[str, Any], ews_truth: dict[str, Any]
 ) -> None:
     """Top of the information store, Inbox and Calendar; what Exchange grants by itself
     (Default: none, or free/busy on a calendar; Anonymous: none) is left out."""
@@ -120,7 +110,7 @@ def test_folder_permissions_equal_the_ground_truth(
         if p.origin == "ews_folder"
     }
     want = set()
-    for address, box in truth["mailboxes"].items():
+    for address, box in ews_truth["mailboxes"].items():
         for path, f in box["stores"]["primary"]["folders"].items():
             if f["distinguished_id"] not in ("msgfolderroot", "inbox", "calendar"):
                 continue
@@ -146,7 +136,7 @@ def _where(item: dict[str, Any]) -> str:
 
 
 def test_items_over_35_and_150_mb_equal_the_ground_truth(
-    full: dict[str, Any], truth: dict[str, Any]
+    full: dict[str, Any], ews_truth: dict[str, Any]
 ) -> None:
     inv: Inventory = full["inv"]
     for code, key in (("item_over_35mb", "over_35mb"), ("item_over_150mb", "over_150mb")):
@@ -156,8 +146,8 @@ def test_items_over_35_and_150_mb_equal_the_ground_truth(
                 found = re.match(r"(\d+) item", o.message)
                 assert found, o.message
                 got[(o.mailbox, o.folder)] = int(found[1])
-        assert got == Counter((i["mailbox"], _where(i)) for i in truth[key]), code
-        for i in truth[key]:
+        assert got == Counter((i["mailbox"], _where(i)) for i in ews_truth[key]), code
+        for i in ews_truth[key]:
             o = next(o for o in inv.observations if (o.mailbox, o.folder, o.code) ==
                      (i["mailbox"], _where(i), code))  # fmt: skip
             assert f"{i['size'] / MB:.1f} MB" in o.message
@@ -168,18 +158,18 @@ def test_items_over_35_and_150_mb_equal_the_ground_truth(
 
 
 def test_four_requests_per_mailbox_and_find_item_only_where_a_folder_is_big(
-    full: dict[str, Any], truth: dict[str, Any]
+    full: dict[str, Any], ews_truth: dict[str, Any]
 ) -> None:
     log = full["log"]
     per_mailbox: dict[str, Counter[str]] = {}
     for e in log:
         if e["mailbox"]:
             per_mailbox.setdefault(e["mailbox"], Counter())[e["operation"]] += 1
-    assert set(per_mailbox) == set(truth["mailboxes"])
+    assert set(per_mailbox) == set(ews_truth["mailboxes"])
     base = {"GetFolder": 1, "FindFolder": 1, "GetInboxRules": 1, "GetDelegate": 1}
     big = {
         a
-        for a, box in truth["mailboxes"].items()
+        for a, box in ews_truth["mailboxes"].items()
         for store in box["stores"].values()
         for path, f in store["folders"].items()
         if f["size"] > 35 * MB and path not in (TOP, "Recoverable Items", "")
@@ -194,7 +184,7 @@ def test_four_requests_per_mailbox_and_find_item_only_where_a_folder_is_big(
 
 
 def test_a_refused_extra_ends_partial_with_the_folders_kept(
-    ews_lab: EwsInfo, truth: dict[str, Any], tmp_path: Path
+    ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path: Path
 ) -> None:
     ews_faults(
         ews_lab.lab_dir,
@@ -203,7 +193,7 @@ def test_a_refused_extra_ends_partial_with_the_folders_kept(
         {"action": "server_busy", "mailbox": PIETER, "operation": "GetDelegate", "count": None,
          "back_off_ms": 2000},
     )  # fmt: skip
-    result, inv = scan(config(ews_lab, tmp_path, [JAN, PIETER, EMMA], max_wait=1.0))
+    result, inv = scan(ews_config(ews_lab, tmp_path, [JAN, PIETER, EMMA], max_wait=1.0))
     units = {u.key: u for u in inv.units if u.kind is UnitKind.ACCOUNT}
     assert units[JAN].status is Status.PARTIAL and units[JAN].reason is Reason.UNAVAILABLE
     assert units[JAN].message.startswith("inbox rules: ")
@@ -214,7 +204,7 @@ def test_a_refused_extra_ends_partial_with_the_folders_kept(
     for address in (JAN, PIETER):
         got = {(f.area, f.path): (f.folder_class, f.messages, f.bytes)
                for f in inv.folders if f.mailbox == address}  # fmt: skip
-        assert got == expected(truth["mailboxes"][address])
+        assert got == expected(ews_truth["mailboxes"][address])
     assert not [r for r in inv.inbox_rules if r.mailbox == JAN]
     assert [p for p in inv.permissions if p.mailbox == JAN and p.origin == "ews_delegate"]
     assert [r for r in inv.inbox_rules if r.mailbox == PIETER] == []  # he has none
@@ -231,7 +221,7 @@ def test_busy_in_a_response_message_is_waited_out_with_its_back_off(
     )  # fmt: skip
     start = len(ews_requests(ews_lab.lab_dir))
     t0 = time.monotonic()
-    result, _ = scan(config(ews_lab, tmp_path, [EMMA]))
+    result, _ = scan(ews_config(ews_lab, tmp_path, [EMMA]))
     assert result.all_ok, result.failures
     assert time.monotonic() - t0 >= 0.7  # the server's back-off, not exchangelib's 10 s
     assert time.monotonic() - t0 < 8
@@ -240,7 +230,7 @@ def test_busy_in_a_response_message_is_waited_out_with_its_back_off(
 
 
 def test_accepted_domains_of_a_directory_scan_are_inside(ews_lab: EwsInfo, tmp_path: Path) -> None:
-    path = config(ews_lab, tmp_path, [LOTTE, SUPPORT])
+    path = ews_config(ews_lab, tmp_path, [LOTTE, SUPPORT])
     now = datetime.now(UTC)
     with Store(tmp_path / "scan.sqlite") as store:
         unit = Unit(
@@ -255,7 +245,7 @@ def test_accepted_domains_of_a_directory_scan_are_inside(ews_lab: EwsInfo, tmp_p
 
 
 def test_a_second_scan_replaces_what_the_first_found(ews_lab: EwsInfo, tmp_path: Path) -> None:
-    path = config(ews_lab, tmp_path, [JAN, SUPPORT])
+    path = ews_config(ews_lab, tmp_path, [JAN, SUPPORT])
     _, first = scan(path)
     _, second = scan(path)
     assert len(first.inbox_rules) == len(second.inbox_rules) == 3

@@ -16,26 +16,22 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 from requests_oauthlib import OAuth2Session
 
-from mailsurvey.config import load
-from mailsurvey.lab import EwsInfo, LabError, ews_clear_faults, ews_oauth_token, ews_requests
+from mailsurvey.lab import EwsInfo, LabError, ews_oauth_token, ews_requests
 from mailsurvey.lab.base import Paths
 from mailsurvey.lab.oauth import ISSUER, read_signing_key, sign
 from mailsurvey.model import Reason, Status, UnitKind
 from mailsurvey.report import render
-from mailsurvey.scan import ScanResult, run_scan
-from mailsurvey.store import Inventory, Store
+from mailsurvey.store import Inventory
 
-JAN, EMMA, PIETER = "jan.devries@acme.nl", "emma.visser@acme.nl", "pieter.jansen@acme.nl"
+from .ews_helpers import EMMA, JAN, PIETER, ews_config, scan
+
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 
 
-@pytest.fixture(autouse=True)
-def no_faults(ews_lab: EwsInfo) -> None:
-    ews_clear_faults(ews_lab.lab_dir)
+pytestmark = pytest.mark.usefixtures("ews_no_faults")
 
 
 @pytest.fixture
@@ -65,31 +61,8 @@ def token_file(where: Path, token: str) -> Path:
     return path
 
 
-def config(info: EwsInfo, out: Path, mailboxes: list[str], auth: dict[str, Any]) -> Path:
-    source = {
-        "name": "exchange",
-        "type": "exchange",
-        "url": info.url,
-        "ca_file": str(info.ca_file),
-        "auth": auth,
-        "mailboxes": mailboxes,
-    }
-    data = {"project": "p", "client": "Acme", "output_dir": str(out), "sources": [source],
-            "probe": {"enabled": False}}  # fmt: skip
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 def oauth2(info: EwsInfo, token_path: Path) -> dict[str, Any]:
     return {"method": "oauth2", "user": info.service_upn, "token_file": str(token_path)}
-
-
-def scan(path: Path) -> tuple[ScanResult, Inventory]:
-    with Store(path.parent / "scan.sqlite") as store:
-        result = run_scan(load(path), store, show_progress=False)
-        return result, store.inventory()
 
 
 def figures(inv: Inventory, address: str) -> dict[str, list[Any]]:
@@ -131,12 +104,12 @@ def test_a_service_account_token_reads_mailboxes_as_ntlm_does(
         "user": ews_lab.service_user,
         "password_file": str(ews_lab.service_password_file),
     }
-    base, by_ntlm = scan(config(ews_lab, tmp_path / "ntlm", [JAN], ntlm))
+    base, by_ntlm = scan(ews_config(ews_lab, tmp_path / "ntlm", [JAN], auth=ntlm))
     assert base.all_ok, base.failures
 
     start = len(ews_requests(ews_lab.lab_dir))
     auth = oauth2(ews_lab, token_file(tmp_path / "tokens", token))
-    result, inv = scan(config(ews_lab, tmp_path / "out", [JAN, EMMA, PIETER], auth))
+    result, inv = scan(ews_config(ews_lab, tmp_path / "out", [JAN, EMMA, PIETER], auth=auth))
     assert result.all_ok, result.failures
     log = ews_requests(ews_lab.lab_dir)[start:]
 
@@ -167,7 +140,7 @@ def test_an_expired_token_is_sent_once_and_fails_every_mailbox(
     boxes = [JAN, EMMA, PIETER, "sanne.bakker@acme.nl"]
     start = len(ews_requests(ews_lab.lab_dir))
     auth = oauth2(ews_lab, token_file(tmp_path / "tokens", token))
-    result, inv = scan(config(ews_lab, tmp_path / "out", boxes, auth))
+    result, inv = scan(ews_config(ews_lab, tmp_path / "out", boxes, auth=auth))
     log = ews_requests(ews_lab.lab_dir)[start:]
 
     units = [u for u in inv.units if u.kind is UnitKind.ACCOUNT]
@@ -190,7 +163,7 @@ def test_a_token_from_the_environment(
 ) -> None:
     monkeypatch.setenv("EWS_ACCESS_TOKEN", ews_oauth_token(ews_lab.lab_dir, lifetime=600))
     auth = {"method": "oauth2", "user": ews_lab.service_upn, "token_env": "EWS_ACCESS_TOKEN"}
-    result, inv = scan(config(ews_lab, tmp_path, [EMMA], auth))
+    result, inv = scan(ews_config(ews_lab, tmp_path, [EMMA], auth=auth))
     assert result.all_ok, result.failures
     assert {f.mailbox for f in inv.folders} == {EMMA}
 

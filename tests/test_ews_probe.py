@@ -6,45 +6,34 @@ mailboxes forecast in the reports."""
 from __future__ import annotations
 
 import base64
-import json
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 import requests
-import yaml
 from defusedxml import ElementTree
 
 from mailsurvey.assess.estimate import forecast
 from mailsurvey.assess.methods import PROFILES
 from mailsurvey.config import load
 from mailsurvey.demo import lab_config
-from mailsurvey.lab import EwsInfo, LabInfo, ews_clear_faults, ews_faults, ews_requests
+from mailsurvey.lab import EwsInfo, LabInfo, ews_faults, ews_requests
 from mailsurvey.lab.ews_xml import SOAP, M, T
 from mailsurvey.model import Reason, Status, Unit, UnitKind
 from mailsurvey.report import render
 from mailsurvey.scan import run_probe, run_scan
 from mailsurvey.store import Inventory, Store
 
+from .ews_helpers import ews_config, ntlm
+
 MB = 1024 * 1024
 READS = {"GetFolder", "FindFolder", "FindItem", "GetItem", "ConvertId", "ResolveNames"}
 
 
-@pytest.fixture(scope="module")
-def truth(ews_lab: EwsInfo) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(ews_lab.ground_truth.read_text(encoding="utf-8"))
-    return data
-
-
-@pytest.fixture(autouse=True)
-def no_faults(ews_lab: EwsInfo) -> Iterator[None]:
-    ews_clear_faults(ews_lab.lab_dir)
-    yield
-    ews_clear_faults(ews_lab.lab_dir)
+pytestmark = pytest.mark.usefixtures("ews_no_faults")
 
 
 def largest(truth: dict[str, Any], n: int) -> list[str]:
@@ -66,36 +55,14 @@ def config(
     password_file: Path | None = None,
     **plan: Any,
 ) -> Path:
-    source = {
-        "name": "exchange",
-        "type": "exchange",
-        "url": info.url,
-        "ca_file": str(info.ca_file),
-        "auth": {
-            "method": "ntlm",
-            "user": info.service_user,
-            "password_file": str(password_file or info.service_password_file),
-        },
-        "mailboxes": mailboxes,
-    }
-    data = {
-        "project": "p",
-        "client": "Acme",
-        "output_dir": str(out),
-        "sources": [source],
-        "probe": probe,
-        "plan": {"method": "google-gwm", **plan},
-    }
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+    settings = {"probe": probe, "plan": {"method": "google-gwm", **plan}}
+    return ews_config(info, out, mailboxes, auth=ntlm(info, password_file), settings=settings)
 
 
 @pytest.fixture(scope="module")
-def probed(ews_lab: EwsInfo, truth: dict[str, Any], tmp_path_factory: pytest.TempPathFactory):
+def probed(ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("ews-probe")
-    names = largest(truth, 6)
+    names = largest(ews_truth, 6)
     path = config(ews_lab, out, names, {"seconds": 6, "megabytes": 40, "max_concurrency": 3})
     loaded = load(path)
     with Store(out / "scan.sqlite") as store:
@@ -320,7 +287,7 @@ def test_a_rejected_password_is_sent_once(
 
 
 def test_a_lab_scan_forecasts_the_exchange_mailboxes_in_the_estimate_sheet(
-    lab: LabInfo, ews_lab: EwsInfo, truth: dict[str, Any], tmp_path: Path
+    lab: LabInfo, ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path: Path
 ) -> None:
     """IMAP and EWS in one scan, each probed: the Estimate sheet forecasts both."""
     path = lab_config(
@@ -342,7 +309,7 @@ def test_a_lab_scan_forecasts_the_exchange_mailboxes_in_the_estimate_sheet(
         if r[0].value
     ]
     exchange = [r for r in rows if r["Source"] == "lab-exchange"]
-    with_mail = {a for a, b in truth["mailboxes"].items() if _holds_mail(b)}
+    with_mail = {a for a, b in ews_truth["mailboxes"].items() if _holds_mail(b)}
     forecast_rows = {r["Mailbox"] for r in exchange if r["Duration, P50 (h)"] is not None}
     assert with_mail <= forecast_rows
     assert not [r for r in exchange if r["Not forecast because"]]

@@ -3,65 +3,23 @@ wrong password is sent once, throttling is waited out, one bad mailbox stays one
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from mailsurvey.config import load
-from mailsurvey.lab import EwsInfo, ews_clear_faults, ews_faults, ews_requests
+from mailsurvey.lab import EwsInfo, ews_faults, ews_requests
 from mailsurvey.model import Reason, Status, UnitKind
-from mailsurvey.scan import ScanResult, run_scan
-from mailsurvey.store import Inventory, Store
+from mailsurvey.store import Inventory
 
-JAN, EMMA, PIETER = "jan.devries@acme.nl", "emma.visser@acme.nl", "pieter.jansen@acme.nl"
+from .ews_helpers import EMMA, JAN, PIETER, ews_config, scan
+
 TOP, RECOVERABLE = "Top of Information Store/", "Recoverable Items/"
 
 
-@pytest.fixture(scope="module")
-def truth(ews_lab: EwsInfo) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(ews_lab.ground_truth.read_text(encoding="utf-8"))
-    return data
-
-
-@pytest.fixture(autouse=True)
-def no_faults(ews_lab: EwsInfo) -> Iterator[None]:
-    ews_clear_faults(ews_lab.lab_dir)
-    yield
-    ews_clear_faults(ews_lab.lab_dir)
-
-
-def config(info: EwsInfo, out: Path, mailboxes: list[str], **changes: Any) -> Path:
-    source = {
-        "name": "exchange",
-        "type": "exchange",
-        "url": info.url,
-        "ca_file": str(info.ca_file),
-        "auth": {
-            "method": "ntlm",
-            "user": info.service_user,
-            "password_file": str(info.service_password_file),
-        },
-        "mailboxes": mailboxes,
-    }
-    source.update(changes)
-    data = {"project": "p", "client": "Acme", "output_dir": str(out), "sources": [source],
-            "probe": {"enabled": False}}  # fmt: skip
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
-def scan(path: Path) -> tuple[ScanResult, Inventory]:
-    with Store(path.parent / "scan.sqlite") as store:
-        result = run_scan(load(path), store, show_progress=False)
-        return result, store.inventory()
+pytestmark = pytest.mark.usefixtures("ews_no_faults")
 
 
 def expected(box: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, int, int]]:
@@ -81,17 +39,19 @@ def expected(box: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, int
 
 
 @pytest.fixture(scope="module")
-def full(ews_lab: EwsInfo, truth: dict[str, Any], tmp_path_factory: pytest.TempPathFactory):
+def full(ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("ews-scan")
     start = len(ews_requests(ews_lab.lab_dir))
-    result, inv = scan(config(ews_lab, out, sorted(truth["mailboxes"]), concurrency=4))
+    result, inv = scan(ews_config(ews_lab, out, sorted(ews_truth["mailboxes"]), concurrency=4))
     return {"result": result, "inv": inv, "log": ews_requests(ews_lab.lab_dir)[start:]}
 
 
-def test_every_folder_equals_the_ground_truth(full: dict[str, Any], truth: dict[str, Any]) -> None:
+def test_every_folder_equals_the_ground_truth(
+    full: dict[str, Any], ews_truth: dict[str, Any]
+) -> None:
     inv: Inventory = full["inv"]
     assert full["result"].all_ok, full["result"].failures[:3]
-    for address, box in truth["mailboxes"].items():
+    for address, box in ews_truth["mailboxes"].items():
         got = {
             (f.area, f.path): (f.folder_class, f.messages, f.bytes)
             for f in inv.folders
@@ -100,14 +60,16 @@ def test_every_folder_equals_the_ground_truth(full: dict[str, Any], truth: dict[
         assert got == expected(box), address
 
 
-def test_classes_archive_and_recoverable_items(full: dict[str, Any], truth: dict[str, Any]) -> None:
+def test_classes_archive_and_recoverable_items(
+    full: dict[str, Any], ews_truth: dict[str, Any]
+) -> None:
     inv: Inventory = full["inv"]
     jan = {(f.area, f.path): f for f in inv.folders if f.mailbox == JAN}
     assert jan[("mailbox", "Calendar")].folder_class == "IPF.Appointment"
     assert jan[("mailbox", "Contacts")].folder_class == "IPF.Contact"
     assert jan[("mailbox", "Inbox")].special_use == "\\Inbox"
     assert jan[("mailbox", "Facturen/Betaald")].depth == 1
-    archived = set(truth["places"]["archived"])
+    archived = set(ews_truth["places"]["archived"])
     with_archive = {f.mailbox for f in inv.folders if f.area == "archive"}
     assert with_archive == archived and EMMA not in with_archive
     assert all(
@@ -119,13 +81,13 @@ def test_classes_archive_and_recoverable_items(full: dict[str, Any], truth: dict
 
 
 def test_folders_in_two_requests_per_mailbox_and_nothing_that_changes(
-    full: dict[str, Any], truth: dict[str, Any]
+    full: dict[str, Any], ews_truth: dict[str, Any]
 ) -> None:
     log = full["log"]
     per_mailbox = Counter(
         e["mailbox"] for e in log if e["operation"] in ("GetFolder", "FindFolder")
     )
-    assert set(per_mailbox) == set(truth["mailboxes"])
+    assert set(per_mailbox) == set(ews_truth["mailboxes"])
     assert set(per_mailbox.values()) == {2}
     # the version is found once per endpoint and credential in a process (exchangelib
     # caches it: an earlier test in this process may have found it already)
@@ -135,13 +97,13 @@ def test_folders_in_two_requests_per_mailbox_and_nothing_that_changes(
 
 
 def test_a_wrong_password_is_sent_once(
-    ews_lab: EwsInfo, truth: dict[str, Any], tmp_path: Path
+    ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path: Path
 ) -> None:
     wrong = tmp_path / "wrong"
     wrong.write_text("not-the-password\n")
     auth = {"method": "ntlm", "user": ews_lab.service_user, "password_file": str(wrong)}
     start = len(ews_requests(ews_lab.lab_dir))
-    _, inv = scan(config(ews_lab, tmp_path, sorted(truth["mailboxes"])[:8], auth=auth))
+    _, inv = scan(ews_config(ews_lab, tmp_path, sorted(ews_truth["mailboxes"])[:8], auth=auth))
     units = [u for u in inv.units if u.kind is UnitKind.ACCOUNT]
     assert len(units) == 8
     assert all(u.status is Status.FAILED and u.reason is Reason.AUTH for u in units)
@@ -164,7 +126,7 @@ def test_throttling_is_waited_out_with_the_servers_back_off(
     )  # fmt: skip
     start = len(ews_requests(ews_lab.lab_dir))
     t0 = time.monotonic()
-    result, inv = scan(config(ews_lab, tmp_path, [JAN, PIETER, EMMA]))
+    result, inv = scan(ews_config(ews_lab, tmp_path, [JAN, PIETER, EMMA]))
     took = time.monotonic() - t0
     assert result.all_ok, result.failures
     log = ews_requests(ews_lab.lab_dir)[start:]
@@ -181,18 +143,18 @@ def test_throttling_beyond_the_wait_allowed_fails_that_mailbox_only(
         ews_lab.lab_dir,
         {"action": "server_busy", "mailbox": JAN, "count": None, "back_off_ms": 2000},
     )
-    _, inv = scan(config(ews_lab, tmp_path, [JAN, EMMA], max_wait=1.0))
+    _, inv = scan(ews_config(ews_lab, tmp_path, [JAN, EMMA], max_wait=1.0))
     units = {u.key: u for u in inv.units if u.kind is UnitKind.ACCOUNT}
     assert units[JAN].status is Status.FAILED and units[JAN].reason is Reason.THROTTLED
     assert units[EMMA].status is Status.OK
 
 
 def test_a_mailbox_that_vanishes_fails_while_the_others_complete(
-    ews_lab: EwsInfo, truth: dict[str, Any], tmp_path: Path
+    ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path: Path
 ) -> None:
     ews_faults(ews_lab.lab_dir, {"action": "nonexistent_mailbox", "mailbox": PIETER, "count": None})
-    boxes = {*sorted(truth["mailboxes"])[:10], PIETER}
-    _, inv = scan(config(ews_lab, tmp_path, sorted(boxes)))
+    boxes = {*sorted(ews_truth["mailboxes"])[:10], PIETER}
+    _, inv = scan(ews_config(ews_lab, tmp_path, sorted(boxes)))
     units = {u.key: u for u in inv.units if u.kind is UnitKind.ACCOUNT}
     assert units[PIETER].status is Status.FAILED and units[PIETER].reason is Reason.VANISHED
     assert all(u.status is Status.OK for k, u in units.items() if k != PIETER)
@@ -200,12 +162,12 @@ def test_a_mailbox_that_vanishes_fails_while_the_others_complete(
 
 
 def test_delegate_access_reads_the_same_figures(
-    ews_lab: EwsInfo, truth: dict[str, Any], tmp_path: Path
+    ews_lab: EwsInfo, ews_truth: dict[str, Any], tmp_path: Path
 ) -> None:
     start = len(ews_requests(ews_lab.lab_dir))
-    result, inv = scan(config(ews_lab, tmp_path, [JAN], access="delegate"))
+    result, inv = scan(ews_config(ews_lab, tmp_path, [JAN], access="delegate"))
     assert result.all_ok, result.failures
     got = {(f.area, f.path): (f.folder_class, f.messages, f.bytes) for f in inv.folders}
-    assert got == expected(truth["mailboxes"][JAN])
+    assert got == expected(ews_truth["mailboxes"][JAN])
     log = ews_requests(ews_lab.lab_dir)[start:]
     assert {e["access"] for e in log if e["mailbox"]} == {"delegate"}

@@ -46,7 +46,7 @@ from mailsurvey.lab import (
     ews_up,
 )
 
-from .conftest import _free_ports
+from .lab_helpers import free_ports
 
 pytestmark = pytest.mark.lab
 
@@ -95,12 +95,6 @@ def exchangelib_setup(ews_lab: EwsInfo) -> Iterator[None]:
         Folder.deregister("size")
         BaseProtocol.HTTP_ADAPTER_CLS = saved
         close_connections()
-
-
-@pytest.fixture(scope="module")
-def truth(ews_lab: EwsInfo) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(ews_lab.ground_truth.read_text(encoding="utf-8"))
-    return data
 
 
 def _config(
@@ -231,10 +225,10 @@ def _folders(root: Any) -> dict[str, tuple[Any, ...]]:
     "address", [JAN, PIETER, "lucas.smit@acme.nl", "monitoring@acme.nl", "directie@acme.nl"]
 )
 def test_deep_find_folder_matches_the_ground_truth(
-    ews_lab: EwsInfo, truth: dict[str, Any], address: str
+    ews_lab: EwsInfo, ews_truth: dict[str, Any], address: str
 ) -> None:
     got = _folders(_xml(_soap(ews_lab, _DEEP, impersonate=address).content))
-    folders = truth["mailboxes"][address]["stores"]["primary"]["folders"]
+    folders = ews_truth["mailboxes"][address]["stores"]["primary"]["folders"]
     expected = {
         p: (t["total_count"], t["size"], t["child_folder_count"], t["folder_class"])
         for p, t in folders.items()
@@ -243,11 +237,11 @@ def test_deep_find_folder_matches_the_ground_truth(
     assert got == expected
 
 
-def test_exchangelib_walks_the_same_folders(ews_lab: EwsInfo, truth: dict[str, Any]) -> None:
+def test_exchangelib_walks_the_same_folders(ews_lab: EwsInfo, ews_truth: dict[str, Any]) -> None:
     """exchangelib's walk (FindFolder, then GetFolder for the extended size) agrees."""
     account = _account(ews_lab, PIETER)
     got = {f.absolute: (f.total_count, f.size) for f in account.msg_folder_root.walk()}
-    folders = truth["mailboxes"][PIETER]["stores"]["primary"]["folders"]
+    folders = ews_truth["mailboxes"][PIETER]["stores"]["primary"]["folders"]
     expected = {
         f"/{account.root.name}/{p}": (t["total_count"], t["size"])
         for p, t in folders.items()
@@ -256,8 +250,8 @@ def test_exchangelib_walks_the_same_folders(ews_lab: EwsInfo, truth: dict[str, A
     assert got == expected
 
 
-def test_find_folder_pages(ews_lab: EwsInfo, truth: dict[str, Any]) -> None:
-    folders = truth["mailboxes"]["lucas.smit@acme.nl"]["stores"]["primary"]["folders"]
+def test_find_folder_pages(ews_lab: EwsInfo, ews_truth: dict[str, Any]) -> None:
+    folders = ews_truth["mailboxes"]["lucas.smit@acme.nl"]["stores"]["primary"]["folders"]
     total, seen, offset = len(folders) - 1, [], 0
     while True:
         body = (
@@ -277,25 +271,25 @@ def test_find_folder_pages(ews_lab: EwsInfo, truth: dict[str, Any]) -> None:
     assert "esc\x1b[31mrood" in seen and "bel\x07" in seen
 
 
-def test_sizes_equal_the_imap_seed(tmp_path: Path, truth: dict[str, Any]) -> None:
+def test_sizes_equal_the_imap_seed(tmp_path: Path, ews_truth: dict[str, Any]) -> None:
     """The IMAP lab writes the same messages: its per-folder stats equal the EWS truth."""
     from mailsurvey.lab import org
     from mailsurvey.lab.seed import _write_mailbox
 
     spec = next(b for b in org.standard().mailboxes if b.address == EMMA)
     imap = _write_mailbox(tmp_path / EMMA, spec, 30.0, None)["folders"]
-    ews = truth["mailboxes"][EMMA]["stores"]["primary"]["folders"]
+    ews = ews_truth["mailboxes"][EMMA]["stores"]["primary"]["folders"]
     mirrored = {
         f["imap_path"]: (f["total_count"], f["size"]) for f in ews.values() if f["imap_path"]
     }
     assert mirrored == {p: (f["messages"] or 0, f["bytes"] or 0) for p, f in imap.items()}
 
 
-def test_archive_is_there_for_some(ews_lab: EwsInfo, truth: dict[str, Any]) -> None:
-    assert JAN in truth["places"]["archived"] and EMMA not in truth["places"]["archived"]
+def test_archive_is_there_for_some(ews_lab: EwsInfo, ews_truth: dict[str, Any]) -> None:
+    assert JAN in ews_truth["places"]["archived"] and EMMA not in ews_truth["places"]["archived"]
     archive = _account(ews_lab, JAN).archive_msg_folder_root
     got = {f.name: (f.total_count, f.size) for f in archive.walk()}
-    folders = truth["mailboxes"][JAN]["stores"]["archive"]["folders"]
+    folders = ews_truth["mailboxes"][JAN]["stores"]["archive"]["folders"]
     prefix = "Top of Information Store/"
     expected = {
         p.removeprefix(prefix): (f["total_count"], f["size"])
@@ -307,7 +301,9 @@ def test_archive_is_there_for_some(ews_lab: EwsInfo, truth: dict[str, Any]) -> N
         _ = _account(ews_lab, EMMA).archive_msg_folder_root
 
 
-def test_inbox_rules_forward_inside_and_outside(ews_lab: EwsInfo, truth: dict[str, Any]) -> None:
+def test_inbox_rules_forward_inside_and_outside(
+    ews_lab: EwsInfo, ews_truth: dict[str, Any]
+) -> None:
     lotte = _account(ews_lab, "lotte.mulder@acme.nl").rules
     assert [a.email_address for a in lotte[0].actions.redirect_to_recipients] == [
         "lotte.mulder@gmail.com"
@@ -323,19 +319,19 @@ def test_inbox_rules_forward_inside_and_outside(ews_lab: EwsInfo, truth: dict[st
     assert koen[0].is_enabled is False
     assert _account(ews_lab, "hr@acme.nl").rules[0].is_in_error is True
     assert _account(ews_lab, EMMA, DELEGATE).rules[0].actions.delete is True
-    outside = {(f["mailbox"], tuple(f["to"])) for f in truth["outside_forwards"]}
+    outside = {(f["mailbox"], tuple(f["to"])) for f in ews_truth["outside_forwards"]}
     assert ("lotte.mulder@acme.nl", ("lotte.mulder@gmail.com",)) in outside
     assert not _account(ews_lab, "stagiair@acme.nl").rules
 
 
-def test_get_delegate(ews_lab: EwsInfo, truth: dict[str, Any]) -> None:
+def test_get_delegate(ews_lab: EwsInfo, ews_truth: dict[str, Any]) -> None:
     delegates = _account(ews_lab, "directie@acme.nl", DELEGATE).delegates
     got = {
         d.user_id.primary_smtp_address: d.delegate_permissions.calendar_folder_permission_level
         for d in delegates
     }
     assert got == {"pieter.jansen@acme.nl": "Editor", "emma.visser@acme.nl": "Reviewer"}
-    expected = truth["mailboxes"]["directie@acme.nl"]["delegates"]
+    expected = ews_truth["mailboxes"]["directie@acme.nl"]["delegates"]
     assert [d["user"] for d in expected] == list(got)
     jan = _account(ews_lab, JAN).delegates
     assert [d.user_id.primary_smtp_address for d in jan] == ["sophie.deboer@acme.nl"]
@@ -377,10 +373,10 @@ def test_folder_permissions(ews_lab: EwsInfo) -> None:
 
 
 def test_restricted_find_item_finds_the_large_items(
-    ews_lab: EwsInfo, truth: dict[str, Any]
+    ews_lab: EwsInfo, ews_truth: dict[str, Any]
 ) -> None:
-    assert {i["mailbox"] for i in truth["over_150mb"]} == {PIETER}
-    for big in truth["over_35mb"]:
+    assert {i["mailbox"] for i in ews_truth["over_150mb"]} == {PIETER}
+    for big in ews_truth["over_35mb"]:
         account = _account(ews_lab, big["mailbox"])
         root = account.archive_root if big["store"] == "archive" else account.root
         folder = root
@@ -389,7 +385,7 @@ def test_restricted_find_item_finds_the_large_items(
         found = list(folder.filter(msg_size__gt=35 * MIB).only("subject", "msg_size", "size"))
         expected = [
             (i["subject"], i["size"])
-            for i in truth["over_35mb"]
+            for i in ews_truth["over_35mb"]
             if (i["mailbox"], i["store"], i["path"]) == (big["mailbox"], big["store"], big["path"])
         ]
         assert sorted((m.subject, m.msg_size) for m in found) == sorted(expected)
@@ -516,7 +512,7 @@ def test_a_mailbox_that_vanishes_and_other_faults(ews_lab: EwsInfo) -> None:
 def test_a_big_folder_for_the_memory_bench(ews_lab: EwsInfo, tmp_path: Path) -> None:
     """A second server, with bulk@'s folder of 200,000 items (and the same lab CA)."""
     shutil.copytree(ews_lab.lab_dir / "certs", tmp_path / "certs")
-    (port,) = _free_ports(1)
+    (port,) = free_ports(1)
     try:
         info = ews_up(tmp_path, port, auth=("basic",), big_folder=200_000)
     except LabError as exc:
@@ -547,7 +543,7 @@ def test_the_large_profile_serves_the_imap_labs_large_organisation(
     with pytest.raises(LabError, match="for profile large"):
         ews_up(tmp_path, 1, mailboxes=30)
     shutil.copytree(ews_lab.lab_dir / "certs", tmp_path / "certs")
-    (port,) = _free_ports(1)
+    (port,) = free_ports(1)
     try:
         info = ews_up(tmp_path, port, profile="large", mailboxes=30, messages_per_mailbox=60)
     except LabError as exc:
