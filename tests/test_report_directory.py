@@ -4,6 +4,7 @@ untrusted names kept as text and the JSON valid against the schema."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,6 +113,32 @@ def test_devices_without_a_directory_still_get_their_sheet(tmp_path: Path) -> No
     wb = load_workbook(paths[0])
     assert "Devices" in wb.sheetnames and "Identities" not in wb.sheetnames
     assert wb["Devices"]["A2"].value == "jan@acme.nl" and wb["Devices"]["I2"].value == "ApplF17"
+
+
+def test_shared_mailboxes_without_a_directory_come_from_the_accounts_kinds(
+    tmp_path: Path,
+) -> None:
+    inv = sample_inventory()
+    inv.mailboxes.append(Mailbox("hosting", "info@acme.nl", display_name=HOSTILE, kind="shared"))
+    grants = (("INBOX", "jan@acme.nl"), ("Sent", "jan@acme.nl"), ("INBOX", "piet@acme.nl"))
+    inv.permissions += [
+        Permission("hosting", "info@acme.nl", folder, who, "lr", "imap_acl")
+        for folder, who in grants
+    ]
+    paths = render(inv, tmp_path, formats=("xlsx",), language="nl")
+    wb = load_workbook(paths[0])
+    ws = wb["Gedeelde postvakken"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=2)]
+    row = next(r for r in rows if r["Adres"] == "info@acme.nl")
+    assert row["Type"] == "Gedeeld" and row["Weergavenaam"] == HOSTILE
+    assert all(c.data_type == "s" for r in ws.iter_rows(min_row=2) for c in r[:2] if c.value)
+    assert row["Personen of groepen met rechten"] == 2  # jan (two folders) and piet
+    assert "Identiteiten" not in wb.sheetnames
+    users = sample_inventory()
+    users.mailboxes = [replace(m, kind="user") for m in users.mailboxes]
+    plain = render(users, tmp_path / "none", formats=("xlsx",), language="nl")[0]
+    assert "Gedeelde postvakken" not in load_workbook(plain).sheetnames  # no shared: no sheet
 
 
 def test_unreadable_descriptor_makes_grant_counts_unknown_not_zero() -> None:

@@ -10,7 +10,7 @@ from ..assess.join import MAILBOX_TYPES, join
 from ..model import DirectoryFinding, Identity
 from ..store import Inventory
 from .aggregate import MailboxTotals, utc_naive
-from .i18n import N_, NOT_KNOWN, Word
+from .i18n import MAILBOX_KIND_WORDS, N_, NOT_KNOWN, Word
 from .views import Column, Kind, Table, Value
 
 RECIPIENT_WORDS = {
@@ -102,8 +102,14 @@ def directory_sheets(
     inv: Inventory, mailboxes: tuple[MailboxTotals, ...], findings: list[DirectoryFinding]
 ) -> tuple[Table, ...]:
     if not inv.identities and not inv.exchange_servers:
-        # no directory scanned: devices may still come from an export (Exchange CSVs)
-        return (_devices(inv),) if inv.devices else ()
+        # no directory scanned: shared mailboxes may be known from the accounts list or an
+        # export, devices from an export (Exchange CSVs)
+        shared = _shared_without_directory(inv, mailboxes)
+        return tuple(
+            t
+            for t, present in ((shared, bool(shared.rows)), (_devices(inv), bool(inv.devices)))
+            if present
+        )
     return (
         _match(inv),
         _identities(inv),
@@ -223,6 +229,39 @@ def _shared(inv: Inventory, mailboxes: tuple[MailboxTotals, ...]) -> Table:
         Column("send_on_behalf", N_("Send on Behalf grants"), Kind.INT, 12),
     )
     return Table("shared_mailboxes", N_("Shared mailboxes"), columns, tuple(rows), 1)
+
+
+def _shared_without_directory(inv: Inventory, mailboxes: tuple[MailboxTotals, ...]) -> Table:
+    """Shared, room and equipment mailboxes as the scan knows them (the kind the accounts
+    list or the export gives), with who has rights on them (IMAP ACLs, EWS delegates,
+    exported Full Access / Send As)."""
+    grantees: dict[tuple[str, str], set[str]] = {}
+    for p in inv.permissions:
+        grantees.setdefault((p.source, p.mailbox.lower()), set()).add(p.grantee.lower())
+    rows = tuple(
+        (
+            t.address,
+            t.mailbox.display_name,
+            MAILBOX_KIND_WORDS.get(t.mailbox.kind, t.mailbox.kind),
+            t.messages,
+            t.bytes,
+            len(grantees.get((t.source, t.address.lower()), ())),
+            t.source,
+        )
+        for t in mailboxes
+        if t.mailbox is not None and t.mailbox.kind in ("shared", "room", "equipment")
+    )
+    columns = (
+        Column("address", N_("Address"), width=32),
+        Column("display_name", N_("Display name"), width=28),
+        Column("type", N_("Type"), width=18),
+        Column("messages", N_("Messages"), Kind.INT, 12),
+        Column("bytes", N_("Size"), Kind.BYTES, 12),
+        Column("grantees", N_("People or groups with rights"), Kind.INT, 12),
+        Column("source", N_("Source"), width=14),
+    )
+    notes = (Word("No directory was scanned: the type comes from the accounts list or the export"),)
+    return Table("shared_mailboxes", N_("Shared mailboxes"), columns, rows, 1, notes=notes)
 
 
 def _devices(inv: Inventory) -> Table:
