@@ -17,8 +17,8 @@ from mailsurvey.config import load
 from mailsurvey.lab import DnsInfo
 from mailsurvey.model import AcceptedDomain, DnsDomain, Reason, Status, Unit, UnitKind
 from mailsurvey.report import jsonout, render
-from mailsurvey.report.i18n import NOT_KNOWN
-from mailsurvey.report.views import build_report
+from mailsurvey.report.i18n import NOT_APPLICABLE, NOT_KNOWN, SECURITY_WORDS
+from mailsurvey.report.views import Table, build_report
 from mailsurvey.report.views_readiness import target_word
 from mailsurvey.scan import run_scan
 from mailsurvey.store import Store
@@ -150,12 +150,17 @@ def test_silent_nameserver_times_out(tmp_path: Path) -> None:
 
 
 def test_report_sheet_and_what_to_change(
-    scanned: tuple[Store, dict[str, Any]], tmp_path: Path
+    scanned: tuple[Store, dict[str, Any]], dns_lab: DnsInfo, tmp_path: Path
 ) -> None:
     store, truth = scanned
     inv = store.inventory()
     assert measured_mx_ttl(inv.dns_domains) == 86400  # the longest: acme.be's
     report = build_report(inv)
+    sources = next(b for b in report.summary if b.key == "sources")
+    assert isinstance(sources, Table)
+    (row,) = sources.rows  # the nameserver asked, the kind of source, no certificate
+    assert row[1:4] == ("127.0.0.1", str(dns_lab.port), "DNS")
+    assert row[5:] == (SECURITY_WORDS["dns"], NOT_APPLICABLE)
     sheet = next(t for t in report.sheets if t.key == "dns")
     keys = [c.key for c in sheet.columns]
     rows = {r[0]: dict(zip(keys, r, strict=True)) for r in sheet.rows}

@@ -37,7 +37,7 @@ from .config import (
     MailFilesSource,
 )
 from .mailbox_list import from_directory
-from .model import AcceptedDomain, Identity, ScanInfo, Status, Unit, UnitKind
+from .model import AcceptedDomain, Identity, ScanInfo, Server, Status, Unit, UnitKind
 from .scan_common import FatalScanError as FatalScanError
 from .scan_common import accepted_domains
 from .scan_common import classify as classify
@@ -270,7 +270,19 @@ def _scan_dns(src: DnsSource, store: Store, resume: bool, progress: Progress) ->
     todo = [d for d in domains if d not in done]
     task = progress.add_task(src.name, total=len(domains), completed=len(domains) - len(todo))
     forget_cached_answers()
-    resolver = make_resolver(src.nameserver_addresses, src.timeout)
+    servers = src.nameserver_addresses
+    store.write_server(
+        Server(
+            source=src.name,
+            host=", ".join(h for h, _ in servers) if servers else "system resolver",
+            port=servers[0][1] if servers else 53,
+            software="DNS",
+            version=None,
+            greeting=None,
+            security="dns",
+        )
+    )
+    resolver = make_resolver(servers, src.timeout)
     for domain in todo:
         unit, record = scan_domain(
             src.name, domain, resolver, src.dkim_selectors, src.timeout, classify

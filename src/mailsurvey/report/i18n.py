@@ -110,7 +110,9 @@ SECURITY_WORDS = {
     "starttls": Word("STARTTLS"),
     "plain": Word("Unencrypted"),
     "file": Word("Files (no connection)"),
+    "dns": Word("Public DNS records (no login)"),
 }
+NOT_APPLICABLE = Word("Not applicable")
 COMPLETE = Word("Complete")
 INCOMPLETE = Word("Incomplete")
 WHOLE_MAILBOX = Word("(whole mailbox)")

@@ -27,6 +27,7 @@ from .i18n import (
     MAILBOX_KIND_WORDS,
     N_,
     NO_LIMIT,
+    NOT_APPLICABLE,
     NOT_KNOWN,
     REASON_WORDS,
     SECURITY_WORDS,
@@ -179,6 +180,9 @@ def _scan_facts(inv: Inventory) -> FactList:
     )
 
 
+_CONNECTIONS = frozenset({"tls", "starttls", "plain"})  # a certificate is (or is not) checked
+
+
 def _sources(inv: Inventory) -> Table:
     servers = {s.source: s for s in inv.servers}
     names = sorted(set(servers) | {u.source for u in inv.units})
@@ -197,7 +201,7 @@ def _sources(inv: Inventory) -> Table:
                 s.software or NOT_KNOWN,
                 s.version or NOT_KNOWN,
                 security,
-                s.tls_verified,
+                s.tls_verified if s.security in _CONNECTIONS else NOT_APPLICABLE,
             )
         )
     columns = (
