@@ -118,7 +118,9 @@ class PlanSettings(_Strict):
         return time.fromisoformat(start), (time.max if end == "24:00" else time.fromisoformat(end))
 
 
-Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+# At most a billion: far above any price, and far below where the quote's sums would
+# outgrow Decimal's 28 digits (rounding them to cents would fail in every report)
+Money = Annotated[Decimal, Field(ge=0, le=Decimal(10**9), allow_inf_nan=False)]
 Excludable = Literal["inactive", "empty", "duplicate"]
 EXCLUDABLE: tuple[Excludable, ...] = ("inactive", "empty", "duplicate")
 

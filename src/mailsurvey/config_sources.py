@@ -224,6 +224,12 @@ class ExchangeSource(_Strict):
 
     @model_validator(mode="after")
     def _https(self) -> ExchangeSource:
+        if "@" in self.url.split("/")[2]:  # here, not in _url: its error would echo the URL
+            raise ValueError(
+                "url: holds a user or password (user:password@host); refused, the config is "
+                "stored and shown in the reports. Give the URL without it "
+                "(https://mail.acme.nl/EWS/Exchange.asmx) and the account in auth"
+            )
         if self.url.startswith("http://") and self.auth.method == "oauth2":
             raise ValueError(
                 "url: method oauth2 needs https:// (whoever sees a bearer token over http:// "
