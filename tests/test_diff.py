@@ -319,10 +319,10 @@ def test_reports_of_a_migration_check(tmp_path: Path) -> None:
     ws = wb["Aankomst per map"]
     header = [c.value for c in ws[1]]
     rows = [dict(zip(header, (c for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
-    hostile = next(r for r in rows if r["Map op de bron"].value == HOSTILE)
-    assert hostile["Map op de bron"].data_type == "s"  # text, never a formula
+    hostile = next(r for r in rows if r["Map in de bron"].value == HOSTILE)
+    assert hostile["Map in de bron"].data_type == "s"  # text, never a formula
     inbox = next(
-        r for r in rows if r["Map op de bron"].value == "INBOX" and r["Postvak"].value == JAN
+        r for r in rows if r["Map in de bron"].value == "INBOX" and r["Postvak"].value == JAN
     )
     assert inbox["Berichten die niet aankwamen"].value == 2
     html = (tmp_path / "out" / names[0]).read_text(encoding="utf-8")

@@ -49,8 +49,8 @@ def _render(tmp_path: Path, language: str, inv: Inventory | None = None) -> dict
 
 def test_readiness_lists_a_blocker_translated(tmp_path: Path) -> None:
     for language, sheet, title, blocker in (
-        ("nl", "Bevindingen", "Mailboxen boven het quotum van het doel", "Blokkade"),
-        ("pl", "Ustalenia", "Skrzynki ponad limit celu", "Bloker"),
+        ("nl", "Bevindingen", "Postvakken boven het quotum van het doel", "Blokkade"),
+        ("pl", "Ustalenia", "Skrzynki ponad przydział celu", "Blokada"),
     ):
         rows = _sheet(_render(tmp_path, language)[".xlsx"], sheet)
         found = [r for r in rows if r[2] == title and r[3] == "big@x"]
