@@ -51,3 +51,26 @@ def test_an_error_shows_a_long_path_with_brackets_whole_and_literal(tmp_path: An
     result = CliRunner().invoke(app, ["report", str(store)])
     assert result.exit_code == 2
     assert f"{store}: no such store" in result.output
+
+
+def test_a_report_that_cannot_be_written_keeps_the_scan_and_says_how_to_render_it(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """Whatever breaks while rendering (here: a bug), the scan is in the store and the
+    user is told so, with the command that renders it again."""
+    from pathlib import Path
+
+    import mailsurvey.report
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("a bug while rendering")
+
+    monkeypatch.setattr(mailsurvey.report, "render", broken)
+    sample = Path(__file__).parent.parent / "sample_configs" / "offline-files.yaml"
+    result = CliRunner().invoke(app, ["scan", str(sample), "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 1
+    store = tmp_path / "scan.sqlite"
+    assert store.is_file()
+    assert "internal error ValueError('a bug while rendering')" in result.output
+    assert f"the scan is kept in {store}" in result.output
+    assert f"mailsurvey report {store} --out DIR" in result.output

@@ -152,11 +152,15 @@ def scan(
             raise _fail(EXIT_USAGE, str(exc)) from None
         try:
             paths = _render(store, target, chosen, None)
-        except OSError as exc:
-            # the scan itself is safe in the store: say so, and how to render it again
+        except Exception as exc:  # whatever broke, the scan is safe in the store: say so
+            why = (
+                str(exc)
+                if isinstance(exc, OSError)
+                else f"internal error {exc!r}, please report it"
+            )
             raise _fail(
                 EXIT_FATAL,
-                f"the reports could not be written ({exc}); the scan is kept in {store_path}: "
+                f"the reports could not be written ({why}); the scan is kept in {store_path}: "
                 f"render it again with 'mailsurvey report {store_path} --out DIR'",
             ) from None
     _print_summary(result, store_path, paths)
