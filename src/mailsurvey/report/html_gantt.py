@@ -96,6 +96,45 @@ class Gantt:
     caption: str
 
 
+class _Axis:
+    """A chart's time axis: seconds from the bulk start to x, ticks and moments in the
+    unit that suits the span (minutes for a short copy, hours otherwise)."""
+
+    def __init__(self, span: float, fmt: Formatter) -> None:
+        self.span, self.fmt = span, fmt
+        self.scale = time_scale(span)
+        self._figure = "#,##0." + "0" * max(1, self.scale.decimals)
+
+    def x(self, seconds: float) -> float:
+        return round(LEFT + seconds / self.span * (WIDTH - LEFT - RIGHT), 1)
+
+    def time(self, seconds: float) -> str:
+        """A moment from the bulk start in the scale's unit, without the unit: "3.5"."""
+        return self.fmt.number(self.scale.of(seconds), self._figure)
+
+    def ticks(self, bottom: int) -> tuple[Mark, ...]:
+        scale = self.scale
+        step = _step(scale.of(self.span), scale)
+        return tuple(
+            Mark(
+                self.x(k * step * scale.seconds),
+                bottom + 14,
+                f"{self.fmt.number(k * step, '#,##0.##')} {scale.unit}",
+            )
+            for k in range(int(scale.of(self.span) / step + 1e-9) + 1)
+        )
+
+    def markers(self, p50_s: float, p90_s: float | None) -> tuple[Marker, ...]:
+        """P50 labelled left of its line, P90 right of it: close lines stay readable."""
+        unit = self.scale.unit
+        out = [Marker(self.x(p50_s), self.x(p50_s) - 3, f"P50 {self.time(p50_s)} {unit}", "p50")]
+        if p90_s is not None:
+            out.append(
+                Marker(self.x(p90_s), self.x(p90_s) + 3, f"P90 {self.time(p90_s)} {unit}", "p90")
+            )
+        return tuple(out)
+
+
 def _step(span: float, scale: TimeScale) -> float:
     """The tick distance, in the scale's unit, for a span in that unit."""
     steps = _STEPS_MIN if scale.unit == "min" else _STEPS_H
@@ -118,19 +157,8 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
         return None
     _ = fmt._
     slots, by_slot = _rows(s)
-    span = max(s.p90_s or 0.0, max(b.end_s for b in s.bars)) or 1.0
-    plot = WIDTH - LEFT - RIGHT
-
-    def x(seconds: float) -> float:
-        return round(LEFT + seconds / span * plot, 1)
-
-    scale = time_scale(span)
-    figure = "#,##0." + "0" * max(1, scale.decimals)
-
-    def time(seconds: float) -> str:
-        """A moment from the bulk start in the scale's unit, without the unit: "3.5"."""
-        return fmt.number(scale.of(seconds), figure)
-
+    axis = _Axis(max(s.p90_s or 0.0, max(b.end_s for b in s.bars)) or 1.0, fmt)
+    x, time, scale = axis.x, axis.time, axis.scale
     bar_tip, further, caption = _WORDS[scale.unit]
 
     per_row = max(1, MAX_BARS // len(slots))
@@ -155,20 +183,8 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
             )
             rects.append(_rect(x, first, last, y, "more", say(title, fmt.language)))
     bottom = TOP + len(slots) * ROW
-    step = _step(scale.of(span), scale)
-    ticks = tuple(
-        Mark(
-            x(k * step * scale.seconds),
-            bottom + 14,
-            f"{fmt.number(k * step, '#,##0.##')} {scale.unit}",
-        )
-        for k in range(int(scale.of(span) / step + 1e-9) + 1)
-    )
-    # P50 is labelled left of its line, P90 right of it: lines close together stay readable
-    unit = scale.unit
-    markers = [Marker(x(s.p50_s), x(s.p50_s) - 3, f"P50 {time(s.p50_s)} {unit}", "p50")]
-    if s.p90_s is not None:
-        markers.append(Marker(x(s.p90_s), x(s.p90_s) + 3, f"P90 {time(s.p90_s)} {unit}", "p90"))
+    ticks = axis.ticks(bottom)
+    markers = axis.markers(s.p50_s, s.p90_s)
     present = {r.cls for r in rects}
     legend_y = bottom + AXIS
     legend: list[Mark] = []
@@ -200,7 +216,7 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
         rows=tuple(rows),
         bars=tuple(rects),
         ticks=ticks,
-        markers=tuple(markers),
+        markers=markers,
         legend=tuple(legend),
         caption=caption,
     )
@@ -210,19 +226,9 @@ def _waves(s: Schedule, fmt: Formatter) -> Gantt:
     """A row per wave (at most ``MAX_ROWS``): its copy to P50, and on to P90."""
     _ = fmt._
     shown: tuple[WaveBar, ...] = s.waves[:MAX_ROWS]
-    span = max(w.start_s + max(w.p50_s, w.p90_s) for w in s.waves) or 1.0
-    plot = WIDTH - LEFT - RIGHT
-
-    def x(seconds: float) -> float:
-        return round(LEFT + seconds / span * plot, 1)
-
-    scale = time_scale(span)
-    figure = "#,##0." + "0" * max(1, scale.decimals)
-
-    def time(seconds: float) -> str:
-        return fmt.number(scale.of(seconds), figure)
-
-    tip, caption = _WAVE_WORDS[scale.unit]
+    axis = _Axis(max(w.start_s + max(w.p50_s, w.p90_s) for w in s.waves) or 1.0, fmt)
+    x, time = axis.x, axis.time
+    tip, caption = _WAVE_WORDS[axis.scale.unit]
     rows, rects = [], []
     for i, w in enumerate(shown):
         y = TOP + i * ROW
@@ -235,22 +241,9 @@ def _waves(s: Schedule, fmt: Formatter) -> Gantt:
         if end90 > end50:
             rects.append(_rect(x, end50, end90, y, "more", title))
     bottom = TOP + len(shown) * ROW
-    step = _step(scale.of(span), scale)
-    ticks = tuple(
-        Mark(
-            x(k * step * scale.seconds),
-            bottom + 14,
-            f"{fmt.number(k * step, '#,##0.##')} {scale.unit}",
-        )
-        for k in range(int(scale.of(span) / step + 1e-9) + 1)
-    )
+    ticks = axis.ticks(bottom)
     last = s.waves[-1]
-    ends = (last.start_s + last.p50_s, last.start_s + last.p90_s)
-    unit = scale.unit
-    markers = (
-        Marker(x(ends[0]), x(ends[0]) - 3, f"P50 {time(ends[0])} {unit}", "p50"),
-        Marker(x(ends[1]), x(ends[1]) + 3, f"P90 {time(ends[1])} {unit}", "p90"),
-    )
+    markers = axis.markers(last.start_s + last.p50_s, last.start_s + last.p90_s)
     legend_y = bottom + AXIS
     legend = (
         Mark(LEFT, legend_y, _("Copy to P50"), "b-bytes"),
