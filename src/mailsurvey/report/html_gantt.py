@@ -8,7 +8,7 @@ says how many mailboxes it holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .html import Formatter
@@ -193,33 +193,24 @@ def gantt(s: Schedule, fmt: Formatter) -> Gantt | None:
         if cls in present:
             text = _(word.msgid) if word else _("Several mailboxes, one after another")
             legend.append(Mark(LEFT + 190 * len(legend), legend_y, text, cls))
-    caption = _(caption)
+    notes = []
     if len(slots) < len({b.slot for b in s.bars}):
-        shown = Phrase(
-            N_("Showing the %(shown)s of %(slots)s slots that end last"),
-            (("shown", len(slots)), ("slots", len(by_slot))),
+        notes.append(
+            Phrase(
+                N_("Showing the %(shown)s of %(slots)s slots that end last"),
+                (("shown", len(slots)), ("slots", len(by_slot))),
+            )
         )
-        caption += ". " + say(shown, fmt.language)
     if s.start is not None:
-        begins = Phrase(
-            N_("The bulk copy starts %(at)s (%(zone)s)"), (("at", s.start), ("zone", s.zone))
+        notes.append(
+            Phrase(
+                N_("The bulk copy starts %(at)s (%(zone)s)"), (("at", s.start), ("zone", s.zone))
+            )
         )
-        caption += ". " + say(begins, fmt.language)
-    return Gantt(
-        title=_("Bulk copy schedule (P50)"),
-        width=WIDTH,
-        height=legend_y + 16,
-        left=LEFT,
-        top=TOP,
-        bottom=bottom,
-        bar=BAR,
-        rows=tuple(rows),
-        bars=tuple(rects),
-        ticks=ticks,
-        markers=markers,
-        legend=tuple(legend),
-        caption=caption,
-    )
+    return _figure(
+        fmt, _("Bulk copy schedule (P50)"), rows, rects, bottom, ticks, markers, legend,
+        _(caption), notes,
+    )  # fmt: skip
 
 
 def _waves(s: Schedule, fmt: Formatter) -> Gantt:
@@ -249,22 +240,44 @@ def _waves(s: Schedule, fmt: Formatter) -> Gantt:
         Mark(LEFT, legend_y, _("Copy to P50"), "b-bytes"),
         Mark(LEFT + 190, legend_y, _("On to P90"), "more"),
     )
-    text = _(caption)
+    notes = []
     if len(shown) < len(s.waves):
-        more = Phrase(
-            N_("Showing the first %(shown)s of %(waves)s waves"),
-            (("shown", len(shown)), ("waves", len(s.waves))),
+        notes.append(
+            Phrase(
+                N_("Showing the first %(shown)s of %(waves)s waves"),
+                (("shown", len(shown)), ("waves", len(s.waves))),
+            )
         )
-        text += ". " + say(more, fmt.language)
     if s.start is not None:
-        begins = Phrase(
-            N_("The first wave starts %(at)s (%(zone)s)"), (("at", s.start), ("zone", s.zone))
+        notes.append(
+            Phrase(
+                N_("The first wave starts %(at)s (%(zone)s)"), (("at", s.start), ("zone", s.zone))
+            )
         )
-        text += ". " + say(begins, fmt.language)
+    return _figure(
+        fmt, _("The waves of the bulk copy, one after another (P50 and P90)"), rows, rects,
+        bottom, ticks, markers, legend, _(caption), notes,
+    )  # fmt: skip
+
+
+def _figure(
+    fmt: Formatter,
+    title: str,
+    rows: Sequence[Mark],
+    rects: Sequence[Rect],
+    bottom: int,
+    ticks: tuple[Mark, ...],
+    markers: tuple[Marker, ...],
+    legend: Sequence[Mark],
+    caption: str,
+    notes: Sequence[Phrase],
+) -> Gantt:
+    """The chart with its caption: the caption, then each note in the language."""
+    text = ". ".join([caption, *(say(n, fmt.language) for n in notes)])
     return Gantt(
-        title=_("The waves of the bulk copy, one after another (P50 and P90)"),
+        title=title,
         width=WIDTH,
-        height=legend_y + 16,
+        height=bottom + AXIS + 16,
         left=LEFT,
         top=TOP,
         bottom=bottom,
@@ -273,7 +286,7 @@ def _waves(s: Schedule, fmt: Formatter) -> Gantt:
         bars=tuple(rects),
         ticks=ticks,
         markers=markers,
-        legend=legend,
+        legend=tuple(legend),
         caption=text,
     )
 
