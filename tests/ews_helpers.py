@@ -59,3 +59,23 @@ def scan(path: Path) -> tuple[ScanResult, Inventory]:
     with Store(path.parent / "scan.sqlite") as store:
         result = run_scan(load(path), store, show_progress=False)
         return result, store.inventory()
+
+
+M = "http://schemas.microsoft.com/exchange/services/2006/messages"
+T = "http://schemas.microsoft.com/exchange/services/2006/types"
+
+
+def envelope(body: str, impersonate: str | None = None) -> str:
+    """A SOAP request as EWS clients send it: the server version, impersonation if any."""
+    header = '<t:RequestServerVersion Version="Exchange2016"/>'
+    if impersonate:
+        header += (
+            "<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>"
+            f"{impersonate}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+        f'xmlns:m="{M}" xmlns:t="{T}"><s:Header>{header}</s:Header>'
+        f"<s:Body>{body}</s:Body></s:Envelope>"
+    )

@@ -25,11 +25,7 @@ from mailsurvey.model import Reason, Status, UnitKind
 from mailsurvey.report import render
 from mailsurvey.store import Inventory
 
-from .ews_helpers import EMMA, JAN, PIETER, ews_config, scan
-
-M = "http://schemas.microsoft.com/exchange/services/2006/messages"
-T = "http://schemas.microsoft.com/exchange/services/2006/types"
-
+from .ews_helpers import EMMA, JAN, PIETER, envelope, ews_config, scan
 
 pytestmark = pytest.mark.usefixtures("ews_no_faults")
 
@@ -172,21 +168,10 @@ def test_a_token_from_the_environment(
 
 
 def soap(info: EwsInfo, token: str, body: str, impersonate: str | None = None) -> Any:
-    header = '<t:RequestServerVersion Version="Exchange2016"/>'
-    if impersonate:
-        header += (
-            "<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>"
-            f"{impersonate}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"
-        )
-    envelope = (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-        f'xmlns:m="{M}" xmlns:t="{T}"><s:Header>{header}</s:Header>'
-        f"<s:Body>{body}</s:Body></s:Envelope>"
-    )
+    request = envelope(body, impersonate)
     return requests.post(
         info.url,
-        data=envelope.encode(),
+        data=request.encode(),
         headers={"Content-Type": "text/xml; charset=utf-8", "Authorization": f"Bearer {token}"},
         verify=str(info.ca_file),
         timeout=30,

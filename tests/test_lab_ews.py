@@ -46,12 +46,11 @@ from mailsurvey.lab import (
     ews_up,
 )
 
+from .ews_helpers import M, T, envelope
 from .lab_helpers import free_ports
 
 pytestmark = pytest.mark.lab
 
-M = "http://schemas.microsoft.com/exchange/services/2006/messages"
-T = "http://schemas.microsoft.com/exchange/services/2006/types"
 MIB = 1024 * 1024
 JAN, PIETER, EMMA = "jan.devries@acme.nl", "pieter.jansen@acme.nl", "emma.visser@acme.nl"
 
@@ -119,22 +118,11 @@ def _soap(
     password: str | None = None,
 ) -> requests.Response:
     """One raw SOAP request with Basic auth (the service account unless told)."""
-    header = '<t:RequestServerVersion Version="Exchange2016"/>'
-    if impersonate:
-        header += (
-            "<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>"
-            f"{impersonate}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"
-        )
-    envelope = (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-        f'xmlns:m="{M}" xmlns:t="{T}"><s:Header>{header}</s:Header>'
-        f"<s:Body>{body}</s:Body></s:Envelope>"
-    )
+    request = envelope(body, impersonate)
     auth = (user or info.service_user, password or _secret(info.service_password_file))
     return requests.post(
         info.url,
-        data=envelope.encode(),
+        data=request.encode(),
         headers={"Content-Type": "text/xml; charset=utf-8"},
         auth=auth,
         verify=str(info.ca_file),
