@@ -19,6 +19,9 @@ from mailsurvey.model import (
     Identity,
     Mailbox,
     Permission,
+    Status,
+    Unit,
+    UnitKind,
 )
 from mailsurvey.report import render
 from mailsurvey.report.jsonout import SCHEMA_FILE
@@ -120,6 +123,7 @@ def test_shared_mailboxes_without_a_directory_come_from_the_accounts_kinds(
 ) -> None:
     inv = sample_inventory()
     inv.mailboxes.append(Mailbox("hosting", "info@acme.nl", display_name=HOSTILE, kind="shared"))
+    inv.units.append(Unit("hosting", UnitKind.ACCOUNT, "info@acme.nl", Status.OK))
     grants = (("INBOX", "jan@acme.nl"), ("Sent", "jan@acme.nl"), ("INBOX", "piet@acme.nl"))
     inv.permissions += [
         Permission("hosting", "info@acme.nl", folder, who, "lr", "imap_acl")
@@ -135,6 +139,8 @@ def test_shared_mailboxes_without_a_directory_come_from_the_accounts_kinds(
     assert all(c.data_type == "s" for r in ws.iter_rows(min_row=2) for c in r[:2] if c.value)
     assert row["Personen of groepen met rechten"] == 2  # jan (two folders) and piet
     assert "Identiteiten" not in wb.sheetnames
+    bob = next(r for r in rows if r["Adres"] == "bob@acme.example")  # read partly
+    assert bob["Personen of groepen met rechten"] is None  # unknown, never 0
     users = sample_inventory()
     users.mailboxes = [replace(m, kind="user") for m in users.mailboxes]
     plain = render(users, tmp_path / "none", formats=("xlsx",), language="nl")[0]

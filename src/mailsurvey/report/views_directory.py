@@ -7,7 +7,7 @@ from collections import Counter
 
 from ..assess import idfix
 from ..assess.join import MAILBOX_TYPES, join
-from ..model import DirectoryFinding, Identity
+from ..model import DirectoryFinding, Identity, Status
 from ..store import Inventory
 from .aggregate import MailboxTotals, utc_naive
 from .i18n import MAILBOX_KIND_WORDS, N_, NOT_KNOWN, Word
@@ -245,7 +245,10 @@ def _shared_without_directory(inv: Inventory, mailboxes: tuple[MailboxTotals, ..
             MAILBOX_KIND_WORDS.get(t.mailbox.kind, t.mailbox.kind),
             t.messages,
             t.bytes,
-            len(grantees.get((t.source, t.address.lower()), ())),
+            # a mailbox not read whole may have rights the scan did not see: unknown, not 0
+            len(grantees.get((t.source, t.address.lower()), ()))
+            if t.status is Status.OK and t.complete
+            else None,
             t.source,
         )
         for t in mailboxes
